@@ -1,0 +1,58 @@
+"""Demo data for a first start: teams, people of every role, practice attempts and 12 weeks of
+check-ins, so that every page shows real content. Runs only on a database with no users."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, func, select
+
+from core.config import get_settings
+from core.db import get_engine
+from core.models import Role, User
+from core.users import create_user
+
+# (username, display name, role, team)
+DEMO_PEOPLE = [
+    ("admin", "管理 太郎", Role.admin, None),
+    ("hr", "人事 花子", Role.hr, None),
+    ("trainer", "指導 健一", Role.trainer, "東京サポート"),
+    ("trainer2", "育成 美咲", Role.trainer, "大阪サポート"),
+    ("sato", "佐藤 優子", Role.staff, "東京サポート"),
+    ("suzuki", "鈴木 大輔", Role.staff, "東京サポート"),
+    ("takahashi", "高橋 美穂", Role.staff, "東京サポート"),
+    ("tanaka", "田中 翔", Role.staff, "東京サポート"),
+    ("ito", "伊藤 由美", Role.staff, "東京サポート"),
+    ("watanabe", "渡辺 拓也", Role.staff, "東京サポート"),
+    ("yamamoto", "山本 恵", Role.staff, "大阪サポート"),
+    ("nakamura", "中村 亮", Role.staff, "大阪サポート"),
+    ("kobayashi", "小林 彩", Role.staff, "大阪サポート"),
+]
+
+
+def seed_demo(session: Session | None = None) -> bool:
+    """Seed the demo people (and the demo content hooks) when there are no users yet.
+
+    Returns True when it seeded. Safe to call on every start.
+    """
+    own = session is None
+    session = session or Session(get_engine(), expire_on_commit=False)
+    try:
+        if session.exec(select(func.count()).select_from(User)).one() > 0:
+            return False
+        password = get_settings().demo_password
+        people = {}
+        for username, name, role, team in DEMO_PEOPLE:
+            people[username] = create_user(session, username=username, display_name=name,
+                                           role=role, password=password, team_name=team)
+        session.flush()
+        for hook in DEMO_CONTENT_HOOKS:
+            hook(session, people)
+        session.commit()
+        return True
+    finally:
+        if own:
+            session.close()
+
+
+# Areas that own demo content (practice attempts, check-ins, incidents) register a function
+# ``hook(session, people: dict[username, User])`` here.
+DEMO_CONTENT_HOOKS: list = []

@@ -1,0 +1,70 @@
+"""Streamlit glue shared by the router and every page: start-up, the signed-in viewer, the page
+guard and translated strings. Pages stay thin: they read widgets, call a core function, render."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlmodel import Session
+
+from core.access import Viewer, may_open, viewer_for
+from core.config import get_settings
+from core.db import get_engine, init_db
+from core.i18n import t
+from core.models import User
+
+SESSION_USER = "user_id"
+SESSION_LANG = "lang"
+
+
+@st.cache_resource(show_spinner=False)
+def _bootstrap(database_url: str) -> bool:
+    """Once per process and database: migrate to head, seed demo data in demo mode."""
+    init_db()
+    if get_settings().demo_mode:
+        from core.demo import seed_demo
+
+        seed_demo()
+    return True
+
+
+def bootstrap() -> None:
+    _bootstrap(get_settings().resolved_database_url)
+
+
+def lang() -> str:
+    return st.session_state.get(SESSION_LANG) or get_settings().default_language
+
+
+def tr(key: str, **values: object) -> str:
+    """The catalogue string ``key`` in the viewer's language."""
+    return t(key, lang(), **values)
+
+
+def session() -> Session:
+    """A new database session (use as a context manager; commit explicitly)."""
+    return Session(get_engine(), expire_on_commit=False)
+
+
+def current_viewer() -> Viewer | None:
+    user_id = st.session_state.get(SESSION_USER)
+    if user_id is None:
+        return None
+    with session() as s:
+        user = s.get(User, user_id)
+        if user is None or not user.active:
+            st.session_state.pop(SESSION_USER, None)
+            return None
+        return viewer_for(s, user)
+
+
+def require_page(page_key: str) -> Viewer:
+    """Stop the script unless the signed-in user's role may open ``page_key``.
+
+    Every page calls this first, so a page is refused even when its URL is typed directly.
+    """
+    bootstrap()
+    viewer = current_viewer()
+    if not may_open(viewer, page_key):
+        st.error(tr("app.refused"))
+        st.stop()
+    return viewer

@@ -1,0 +1,202 @@
+"""Every access rule, with its negative cases."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import select
+
+from core import access
+from core.access import viewer_for
+from core.models import (
+    Attempt,
+    CheckIn,
+    Consent,
+    ConsentKind,
+    Flag,
+    FlagLevel,
+    Incident,
+    Role,
+    User,
+    utcnow,
+)
+
+
+@pytest.fixture
+def people(session, make_user):
+    u = {
+        "sato": make_user("sato", team="東京"),
+        "suzuki": make_user("suzuki", team="東京"),
+        "yamamoto": make_user("yamamoto", team="大阪"),
+        "trainer": make_user("trainer", role="trainer", team="東京"),
+        "trainer_osaka": make_user("trainer_osaka", role="trainer", team="大阪"),
+        "trainer_none": make_user("trainer_none", role="trainer"),
+        "hr": make_user("hr", role="hr"),
+        "admin": make_user("admin", role="admin"),
+    }
+    return u
+
+
+def v(session, user):
+    return viewer_for(session, user)
+
+
+def _attempt(session, user):
+    a = Attempt(user_id=user.id, audio_path=f"{user.id}/a.wav", scenario_id="s", turn_id="t1")
+    session.add(a)
+    session.commit()
+    return a
+
+
+def _visible_attempt_owners(session, viewer):
+    stmt = (select(User.username).join(Attempt, Attempt.user_id == User.id)
+            .where(access.attempts_filter(viewer)))
+    return sorted(session.exec(stmt).all())
+
+
+EXPECTED_PAGES = {
+    Role.staff: {"practice", "calibrate", "progress", "checkin", "incidents"},
+    Role.trainer: {"review", "team", "agreement"},
+    Role.hr: {"trends", "one_on_one", "incidents"},
+    Role.admin: {"admin", "agreement"},
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_opens_exactly_its_pages(role):
+    viewer = access.Viewer(id=1, role=role)
+    allowed = {p.key for p in access.PAGES if access.may_open(viewer, p.key)}
+    assert allowed == EXPECTED_PAGES[role]
+    assert {p.key for p in access.pages_for(role)} == EXPECTED_PAGES[role]
+
+
+def test_nobody_opens_unknown_pages_and_anonymous_opens_nothing():
+    assert not access.may_open(access.Viewer(id=1, role=Role.admin), "nonexistent")
+    assert not any(access.may_open(None, p.key) for p in access.PAGES)
+
+
+def test_every_page_file_exists_and_guards_itself():
+    from tests.conftest import ROOT
+
+    for spec in access.PAGES:
+        source = (ROOT / spec.path).read_text(encoding="utf-8")
+        assert f'require_page("{spec.key}")' in source, spec.path
+
+
+def test_staff_see_only_their_own_attempts(session, people):
+    for name in ("sato", "suzuki", "yamamoto"):
+        _attempt(session, people[name])
+    assert _visible_attempt_owners(session, v(session, people["sato"])) == ["sato"]
+
+
+def test_trainers_see_attempts_of_their_teams_staff_only(session, people):
+    for name in ("sato", "suzuki", "yamamoto"):
+        _attempt(session, people[name])
+    _attempt(session, people["trainer"])  # a trainer's own practice is not in the queue
+    assert _visible_attempt_owners(session, v(session, people["trainer"])) == ["sato", "suzuki"]
+    assert _visible_attempt_owners(session, v(session, people["trainer_osaka"])) == ["yamamoto"]
+    assert _visible_attempt_owners(session, v(session, people["trainer_none"])) == []
+
+
+def test_hr_and_admin_never_see_attempts(session, people):
+    a = _attempt(session, people["sato"])
+    for name in ("hr", "admin"):
+        viewer = v(session, people[name])
+        assert _visible_attempt_owners(session, viewer) == []
+        assert not access.can_view_attempt(viewer, a, people["sato"])
+
+
+def test_can_view_and_review_attempt(session, people):
+    a = _attempt(session, people["sato"])
+    owner = people["sato"]
+    assert access.can_view_attempt(v(session, owner), a, owner)
+    assert not access.can_review_attempt(v(session, owner), a, owner)
+    assert not access.can_view_attempt(v(session, people["suzuki"]), a, owner)
+    assert access.can_review_attempt(v(session, people["trainer"]), a, owner)
+    assert not access.can_view_attempt(v(session, people["trainer_osaka"]), a, owner)
+    with pytest.raises(ValueError):
+        access.can_view_attempt(v(session, owner), a, people["suzuki"])
+
+
+def test_team_progress_only_for_coached_teams(session, people):
+    tokyo = people["sato"].team_id
+    assert access.can_see_team_progress(v(session, people["trainer"]), tokyo)
+    assert not access.can_see_team_progress(v(session, people["trainer_osaka"]), tokyo)
+    assert not access.can_see_team_progress(v(session, people["hr"]), tokyo)
+
+
+def test_checkins_are_seen_by_their_owner_only(session, people):
+    for name in ("sato", "suzuki"):
+        session.add(CheckIn(user_id=people[name].id, week_start=date(2026, 11, 23),
+                            who5=[3] * 5, who5_raw=15, who5_pct=60))
+    session.commit()
+    for name, expected in [("sato", 1), ("trainer", 0), ("hr", 0), ("admin", 0)]:
+        rows = session.exec(select(CheckIn).where(access.checkins_filter(v(session, people[name])))).all()
+        assert len(rows) == expected, name
+    assert access.can_submit_checkin(v(session, people["sato"]))
+    assert not access.can_submit_checkin(v(session, people["hr"]))
+
+
+def test_only_hr_sees_wellbeing_aggregates(session, people):
+    assert [n for n in people if access.can_see_wellbeing_aggregates(v(session, people[n]))] == ["hr"]
+
+
+def _flag(session, user, *, at=None, shared=False):
+    f = Flag(user_id=user.id, level=FlagLevel.urgent, reasons=[{"code": "k6_13"}],
+             created_at=at or utcnow(), shared_at=utcnow() if shared else None)
+    session.add(f)
+    session.commit()
+    return f
+
+
+def test_hr_sees_a_flag_only_with_consent(session, people):
+    hr = v(session, people["hr"])
+    sato = people["sato"]
+    unshared = _flag(session, sato)
+    assert not access.can_see_flag(session, hr, unshared)
+    shared_once = _flag(session, sato, shared=True)
+    assert access.can_see_flag(session, hr, shared_once)
+    assert [f.id for f in access.visible_flags(session, hr)] == [shared_once.id]
+    # nobody but HR and the person sees flags
+    for name in ("trainer", "admin", "suzuki"):
+        assert not access.can_see_flag(session, v(session, people[name]), shared_once)
+    assert access.can_see_flag(session, v(session, sato), unshared)
+
+
+def test_standing_consent_covers_later_flags_and_withdrawal_hides_them(session, people):
+    hr = v(session, people["hr"])
+    sato = people["sato"]
+    before = _flag(session, sato, at=utcnow() - timedelta(days=30))
+    consent = Consent(user_id=sato.id, kind=ConsentKind.share_flags,
+                      granted_at=utcnow() - timedelta(days=7))
+    session.add(consent)
+    session.commit()
+    after = _flag(session, sato)
+    assert access.can_see_flag(session, hr, after)
+    assert not access.can_see_flag(session, hr, before)  # raised before the consent
+    consent.withdrawn_at = utcnow()
+    session.add(consent)
+    session.commit()
+    later = _flag(session, sato, at=utcnow() + timedelta(seconds=1))
+    assert not access.can_see_flag(session, hr, after)
+    assert not access.can_see_flag(session, hr, later)
+
+
+def test_incidents_staff_own_hr_all_others_none(session, people):
+    for name in ("sato", "suzuki"):
+        session.add(Incident(reporter_id=people[name].id, occurred_on=date(2026, 11, 20),
+                             kind="abuse", description="…"))
+    session.commit()
+    for name, expected in [("sato", 1), ("hr", 2), ("trainer", 0), ("admin", 0)]:
+        rows = session.exec(select(Incident).where(access.incidents_filter(v(session, people[name])))).all()
+        assert len(rows) == expected, name
+    assert access.can_work_incidents(v(session, people["hr"]))
+    assert not access.can_work_incidents(v(session, people["sato"]))
+
+
+def test_admin_rules(session, people):
+    for name, user in people.items():
+        viewer = v(session, user)
+        assert access.can_manage_users(viewer) == (name == "admin")
+        assert access.can_read_audit_log(viewer) == (name == "admin")
+        assert access.can_see_agreement(viewer) == (user.role in (Role.trainer, Role.admin))
+        assert access.can_work_one_on_ones(viewer) == (name == "hr")
