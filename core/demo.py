@@ -3,6 +3,8 @@ check-ins, so that every page shows real content. Runs only on a database with n
 
 from __future__ import annotations
 
+import importlib
+
 from sqlmodel import Session, func, select
 
 from core.config import get_settings
@@ -44,8 +46,15 @@ def seed_demo(session: Session | None = None) -> bool:
             people[username] = create_user(session, username=username, display_name=name,
                                            role=role, password=password, team_name=team)
         session.flush()
-        for hook in DEMO_CONTENT_HOOKS:
-            hook(session, people)
+        for dotted in DEMO_CONTENT_HOOKS:
+            module_name, _, function = dotted.partition(":")
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as e:
+                if e.name != module_name:
+                    raise
+                continue  # that area is not installed yet
+            getattr(module, function)(session, people)
         session.commit()
         return True
     finally:
@@ -53,6 +62,10 @@ def seed_demo(session: Session | None = None) -> bool:
             session.close()
 
 
-# Areas that own demo content (practice attempts, check-ins, incidents) register a function
-# ``hook(session, people: dict[username, User])`` here.
-DEMO_CONTENT_HOOKS: list = []
+# The areas that own demo content, in order: each is "module:function", and the function is
+# ``seed_demo(session, people: dict[str, User]) -> None`` (people by username; flush, no commit).
+DEMO_CONTENT_HOOKS = [
+    "core.practice:seed_demo",
+    "core.review:seed_demo",
+    "core.wellbeing_data:seed_demo",
+]
