@@ -393,6 +393,7 @@ class GroupResult:
     distance: float | None = None
     weight: float = 1.0
     tip: str = ""
+    example: str = ""  # the group's first phrase, for tips
 
 
 @dataclass
@@ -460,14 +461,16 @@ def match_group(text: str | _Indexed, group: PhraseGroup) -> GroupResult:
     """Best-matching phrase of ``group`` in ``text`` (lowest distance, then earliest)."""
     idx = text if isinstance(text, _Indexed) else _Indexed(text)
     best: Match | None = None
+    example = group.phrases[0] if group.phrases else group.label
     for phrase in group.phrases:
         m = find_phrase(idx, phrase)
         if m and (best is None or (m.distance, m.span[0]) < (best.distance, best.span[0])):
             best = m
     if best is None:
-        return GroupResult(group.id, group.label, False, weight=group.weight, tip=group.tip)
+        return GroupResult(group.id, group.label, False, weight=group.weight, tip=group.tip,
+                           example=example)
     return GroupResult(group.id, group.label, True, best.phrase, best.matched_text, best.span,
-                       best.distance, group.weight, group.tip)
+                       best.distance, group.weight, group.tip, example)
 
 
 def match_rubric(text: str, rubric: Rubric) -> RubricResult:

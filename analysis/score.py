@@ -1,0 +1,229 @@
+"""Score an answer 0–100 from its metrics, its rubric result and (optionally) a personal baseline.
+
+Every weight and band lives in ``analysis/bands.toml`` with its source. Content (rubric) and
+delivery (how it sounded) are weighted 70/30 by default; without a rubric the delivery score
+alone is scaled to 100. Each checked item yields a :class:`Deduction` (``points`` 0 when
+nothing was deducted) with a short Japanese explanation and, when points were lost, ONE
+concrete tip.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from analysis.text import RubricResult
+
+BANDS_PATH = Path(__file__).with_name("bands.toml")
+CONTENT = "content"
+DELIVERY = "delivery"
+
+
+@dataclass
+class Deduction:
+    """One checked item of the score."""
+
+    key: str  # e.g. "pace", "fillers", "required:apology", "ng:blame", "authority"
+    category: str  # "content" or "delivery"
+    points: float  # points lost (0 = fine)
+    max_points: float  # points this item was worth
+    explanation_ja: str
+    tip_ja: str = ""  # one concrete tip; empty only when nothing was lost
+    value: float | None = None  # the metric value judged, when there is one
+
+
+@dataclass
+class Score:
+    """Total 0–100, pass/fail and the item-by-item breakdown."""
+
+    total: float
+    passed: bool
+    content: float | None  # points earned for content (None without a rubric)
+    delivery: float  # points earned for delivery
+    content_max: float
+    delivery_max: float
+    pass_mark: float
+    items: list[Deduction] = field(default_factory=list)
+
+    @property
+    def deductions(self) -> list[Deduction]:
+        """Items that lost points, largest first."""
+        return sorted((d for d in self.items if d.points > 0), key=lambda d: -d.points)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Score":
+        d = dict(d)
+        d["items"] = [Deduction(**i) for i in d.get("items", [])]
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A person's usual voice, from a calibration recording of neutral text."""
+
+    f0_median_hz: float
+    morae_per_s_span: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Baseline":
+        return cls(float(d["f0_median_hz"]), float(d["morae_per_s_span"]))
+
+
+def make_baseline(result: Any) -> Baseline:
+    """Baseline from an analysis of a calibration recording (a ``Result`` or its dict).
+
+    Raises ``ValueError`` when the recording had no speech or no usable pitch/pace.
+    """
+    get = result.get if isinstance(result, Mapping) else lambda k: getattr(result, k, None)
+    if get("no_speech"):
+        raise ValueError("calibration recording has no speech")
+    f0, pace = get("f0_median_hz"), get("morae_per_s_span")
+    if not f0 or not pace:
+        raise ValueError("calibration recording has no usable pitch or pace")
+    return Baseline(float(f0), float(pace))
+
+
+@lru_cache(maxsize=4)
+def load_bands(path: Path = BANDS_PATH) -> dict:
+    """The parsed bands file."""
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def _fmt(template: str, **kw: Any) -> str:
+    try:
+        return template.format(**kw)
+    except (KeyError, ValueError, IndexError):
+        return template
+
+
+def _band(value: float, bands: list[dict]) -> dict | None:
+    for b in bands:
+        if b.get("min", -math.inf) <= value < b.get("max", math.inf):
+            return b
+    return None
+
+
+def derived_metrics(metrics: Mapping[str, Any], baseline: Baseline | None) -> dict[str, Any]:
+    """Metrics plus those relative to the baseline: ``f0_vs_usual_st`` (semitones above the
+    usual median F0) and ``pace_vs_usual_ratio`` (pace / usual pace)."""
+    m = dict(metrics)
+    m.setdefault("f0_vs_usual_st", None)
+    m.setdefault("pace_vs_usual_ratio", None)
+    if baseline is not None:
+        if m.get("f0_median_hz") and baseline.f0_median_hz > 0:
+            m["f0_vs_usual_st"] = round(12 * math.log2(m["f0_median_hz"] / baseline.f0_median_hz), 3)
+        if m.get("morae_per_s_span") and baseline.morae_per_s_span > 0:
+            m["pace_vs_usual_ratio"] = round(m["morae_per_s_span"] / baseline.morae_per_s_span, 3)
+    return m
+
+
+def _delivery_items(metrics: Mapping[str, Any], cfg: dict, total_points: float) -> list[Deduction]:
+    applicable = [
+        (key, item) for key, item in cfg["delivery"].items()
+        if metrics.get(item["metric"]) is not None
+    ]
+    weight_sum = sum(item["weight"] for _, item in applicable)
+    out = []
+    for key, item in applicable:
+        value = float(metrics[item["metric"]])
+        max_points = total_points * item["weight"] / weight_sum if weight_sum else 0.0
+        band = _band(value, item.get("bands", []))
+        kw = {"value": value, "pct": value * 100}
+        if band is None:
+            out.append(Deduction(key, DELIVERY, 0.0, round(max_points, 2),
+                                 _fmt(item.get("good", ""), **kw), "", value))
+        else:
+            out.append(Deduction(key, DELIVERY, round(max_points * band["deduct"], 2),
+                                 round(max_points, 2), _fmt(band["explanation"], **kw),
+                                 band["tip"], value))
+    return out
+
+
+def _content_items(rr: RubricResult, cfg: dict, total_points: float) -> list[Deduction]:
+    c = cfg["content"]
+    out: list[Deduction] = []
+    weight_sum = sum(g.weight for g in rr.required)
+    for g in rr.required:
+        pts = total_points * g.weight / weight_sum if weight_sum else 0.0
+        if g.found:
+            out.append(Deduction(f"required:{g.id}", CONTENT, 0.0, round(pts, 2),
+                                 _fmt(c["found_explanation"], label=g.label, matched=g.matched_text)))
+        else:
+            tip = g.tip or _fmt(c["missing_tip"], example=g.example or g.label)
+            out.append(Deduction(f"required:{g.id}", CONTENT, round(pts, 2), round(pts, 2),
+                                 _fmt(c["missing_explanation"], label=g.label), tip))
+    for g in rr.ng_found:
+        out.append(Deduction(f"ng:{g.id}", CONTENT, float(c["ng_points"]), float(c["ng_points"]),
+                             _fmt(c["ng_explanation"], label=g.label, matched=g.matched_text),
+                             g.tip or c["ng_tip"]))
+    over = rr.over_limit
+    if over:
+        worst = max(over, key=lambda a: a.yen)
+        out.append(Deduction("authority", CONTENT, float(c["over_limit_points"]),
+                             float(c["over_limit_points"]),
+                             _fmt(c["over_limit_explanation"], limit=rr.max_refund_yen, yen=worst.yen),
+                             c["over_limit_tip"], float(worst.yen)))
+    elif rr.max_refund_yen is not None and rr.escalation is not None and rr.escalation.found:
+        out.append(Deduction("authority", CONTENT, 0.0, 0.0, c["escalation_good"]))
+    return out
+
+
+def score(
+    metrics: Mapping[str, Any],
+    rubric_result: RubricResult | None = None,
+    baseline: Baseline | None = None,
+    *,
+    bands: dict | None = None,
+) -> Score:
+    """Score 0–100.
+
+    ``metrics``: a mapping with (any of) ``morae_per_s_span``, ``filler_ratio``,
+    ``long_pause_count``, ``f0_sd_st``, ``f0_median_hz``, ``loudness_dbfs``,
+    ``clipping_ratio``, ``snr_db`` — e.g. ``Result.to_dict()``. Missing/None metrics are
+    not judged. ``rubric_result``: content is scored only when given. ``baseline``: adds the
+    pitch-vs-usual and pace-vs-usual items.
+    """
+    cfg = bands or load_bands()
+    m = derived_metrics(metrics, baseline)
+    if rubric_result is not None:
+        content_max = float(cfg["weights"]["content"])
+        delivery_max = float(cfg["weights"]["delivery"])
+    else:
+        content_max, delivery_max = 0.0, float(cfg["weights"]["content"] + cfg["weights"]["delivery"])
+    items = []
+    content = None
+    if rubric_result is not None:
+        citems = _content_items(rubric_result, cfg, content_max)
+        content = max(0.0, content_max - sum(d.points for d in citems))
+        items += citems
+    ditems = _delivery_items(m, cfg, delivery_max)
+    applicable_delivery = sum(d.max_points for d in ditems)
+    delivery = max(0.0, applicable_delivery - sum(d.points for d in ditems))
+    if not ditems:
+        delivery = delivery_max  # nothing measurable: do not punish
+    items += ditems
+    total = round((content or 0.0) + delivery, 1)
+    total = min(100.0, max(0.0, total))
+    pass_mark = float(cfg["pass_mark"])
+    return Score(
+        total=total,
+        passed=total >= pass_mark,
+        content=round(content, 1) if content is not None else None,
+        delivery=round(delivery, 1),
+        content_max=content_max,
+        delivery_max=delivery_max,
+        pass_mark=pass_mark,
+        items=items,
+    )
