@@ -11,11 +11,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class SupportContact(BaseSettings):
+class SupportContact(BaseModel):
     """One place a person in distress can turn to (shown at once on an urgent check-in)."""
 
     name: str
