@@ -543,6 +543,29 @@ def find_yen_amounts(text: str) -> list[YenAmount]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Whisper repetition loops
+# ---------------------------------------------------------------------------------------------
+REPEAT_MIN = 4  # a unit said this many times in a row is a decoding loop, not speech
+_REPEAT_RE = re.compile(r"(.{2,20}?)\1{%d,}" % (REPEAT_MIN - 1), re.DOTALL)
+
+
+def collapse_repeats(text: str) -> tuple[str, int]:
+    """Collapse Whisper's repetition loops (「お前は、お前は、お前は、…」): a unit of 2–20
+    characters repeated ≥ REPEAT_MIN times in a row is kept once (a trailing partial repeat
+    is dropped too). Returns the text and how many loops were collapsed."""
+    out, pos, count = [], 0, 0
+    while (m := _REPEAT_RE.search(text, pos)) is not None:
+        unit, end = m.group(1), m.end()
+        k = 0
+        while end < len(text) and k < len(unit) and text[end] == unit[k]:
+            end, k = end + 1, k + 1
+        out.append(text[pos : m.start()] + unit)
+        pos, count = end, count + 1
+    out.append(text[pos:])
+    return "".join(out), count
+
+
+# ---------------------------------------------------------------------------------------------
 # Fillers and overall measures
 # ---------------------------------------------------------------------------------------------
 def _to_hiragana(text: str) -> str:
