@@ -228,6 +228,11 @@ def test_job_drop_two_levels_vs_one():
     assert [(r.code, r.item) for r in two.reasons] == [("job_item_drop", "workload")]
     one = assess(FINE, job=JobAnswers(workload="somewhat_heavy"), previous_job=before)
     assert one.codes == ()
+    # one level down into the two worst levels is not yet a drop
+    one_into_poor = assess(
+        FINE, job=JobAnswers(workload="heavy"), previous_job=JobAnswers(workload="somewhat_heavy")
+    )
+    assert one_into_poor.codes == ()
     # from level 1 to 3: drop of 2 and the worst level
     three = assess(
         FINE,
