@@ -53,9 +53,11 @@ from typing import Any, Literal
 
 from wellbeing.instruments import (
     JOB_ITEMS,
+    JOB_ITEMS_BY_ID,
     WHO5,
     WHO5_PCT_FACTOR,
     JobAnswers,
+    JobItem,
     validate_k6,
     validate_who5,
 )
@@ -127,9 +129,14 @@ class Reason:
 def _reason(code: str, item: str | None = None) -> Reason:
     text = REASON_TEXTS[code]
     if item is not None:
-        short = next(it.short for it in JOB_ITEMS if it.id == item)
+        short = JOB_ITEMS_BY_ID[item].short
         text = Text(text.ja.format(item=short.ja), text.en.format(item=short.en))
     return Reason(code=code, severity=SEVERITY[code], ja=text.ja, en=text.en, item=item)
+
+
+def _poor_from(item: JobItem) -> int:
+    """Index of the first of the item's ``JOB_POOR_LEVELS`` worst levels."""
+    return item.worst - (JOB_POOR_LEVELS - 1)
 
 
 @dataclass(frozen=True)
@@ -211,8 +218,7 @@ def job_reasons(job: JobAnswers, previous_job: JobAnswers | None = None) -> list
     poor_items = 0
     for item in JOB_ITEMS:
         lv = now[item.id]
-        poor_from = item.worst - (JOB_POOR_LEVELS - 1)  # index of the second-worst level
-        if lv >= poor_from:
+        if lv >= _poor_from(item):
             poor_items += 1
         if lv == item.worst:
             reasons.append(_reason("job_item_worst", item.id))
@@ -220,8 +226,7 @@ def job_reasons(job: JobAnswers, previous_job: JobAnswers | None = None) -> list
         if before is None:
             break
         lv = now[item.id]
-        poor_from = item.worst - (JOB_POOR_LEVELS - 1)
-        if lv - before[item.id] >= JOB_DROP_LEVELS and lv >= poor_from:
+        if lv - before[item.id] >= JOB_DROP_LEVELS and lv >= _poor_from(item):
             reasons.append(_reason("job_item_drop", item.id))
     if poor_items >= JOB_POOR_ITEMS_MIN:
         reasons.append(_reason("job_items_several_poor"))
@@ -376,15 +381,12 @@ def feedback(
 
     keys: list[str] = []
     if job is not None:
-        lv = job.levels()
         if job.harassment != "none":
             keys.append("harassment")
-        if lv["sleep"] >= 2:
-            keys.append("sleep")
-        if lv["consult"] >= 2:
-            keys.append("consult")
-        if lv["workload"] >= 2:
-            keys.append("workload")
+        # a tip for each of these items answered in its two worst levels
+        for item_id in ("sleep", "consult", "workload"):
+            if job.level(item_id) >= _poor_from(JOB_ITEMS_BY_ID[item_id]):
+                keys.append(item_id)
     if "roleplay_load" in codes or harassment_roleplays >= ROLEPLAY_WEEK_MIN:
         keys.append("roleplay_load")
     if codes & {"who5_low", "who5_item_low", "who5_drop"}:
