@@ -363,8 +363,8 @@ def feedback(
         opening = "urgent"
     elif assessment.level != "none" and any(r.severity == "watch" for r in assessment.reasons):
         opening = "watch"
-    elif assessment.level == "urgent":
-        opening = "thanks"
+    elif assessment.level == "urgent" or (job is not None and job.harassment != "none"):
+        opening = "thanks"  # not 「この調子で」 right after a reported incident
     else:
         opening = "none"
     parts = [RESULT_TEXTS[opening]]

@@ -469,3 +469,12 @@ def test_tips_follow_the_answers():
     fb2 = feedback(assess(who5_with_raw(12)))
     assert fb2.tips[0] == texts.TIPS["mood"]
     assert fb2.message == texts.RESULT_TEXTS["watch"]
+
+
+def test_harassment_once_does_not_get_keep_it_up():
+    job = JobAnswers(harassment="once", harassment_kinds={"abusive_language"})
+    fb = feedback(assess(FINE, job=job), job)
+    assert fb.show_support_contacts is False
+    assert "この調子で" not in fb.message.ja
+    assert fb.message.ja.startswith(texts.RESULT_TEXTS["thanks"].ja)
+    assert "あなたのせいではありません" in fb.message.ja

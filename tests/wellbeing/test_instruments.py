@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -286,3 +289,19 @@ def test_job_answers_validation(kwargs, message):
 def test_job_answers_from_dict_rejects_unknown_fields():
     with pytest.raises(ValueError, match="unknown job answer field"):
         JobAnswers.from_dict({"mood": "good"})
+
+
+def test_package_is_pure():
+    """wellbeing imports no streamlit, no database layer and nothing from core."""
+    code = (
+        "import sys, wellbeing, wellbeing.instruments, wellbeing.flags, wellbeing.trends, "
+        "wellbeing.texts, wellbeing.__main__\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'streamlit', 'core', 'sqlmodel', 'sqlalchemy', 'psycopg', 'pandas'})\n"
+        "print(','.join(bad))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True
+    )
+    assert p.stdout.strip() == ""
