@@ -33,6 +33,7 @@ F0_MAX_HZ = 600.0  # a 400 Hz ceiling mis-tracked a high voice (366 Hz median)
 PYIN_FRAME = 512  # two periods of F0_MIN_HZ at 16 kHz (2 × 246 samples, next power of two)
 PYIN_HOP = 320  # 20 ms
 PYIN_RESOLUTION = 0.2  # semitones per pitch bin; cost grows with (bins)²
+REFINE_MAX_ST = 0.5  # pyin's bins are quantised; take yin's continuous estimate when this close
 REGION_PAD_S = 0.05  # pitch is tracked in speech regions padded by this much
 OUTLIER_ST = 6.0  # a voiced frame this far from the median of its neighbours is dropped …
 OUTLIER_WINDOW_S = 0.05  # … its neighbours being the voiced frames within ± this
@@ -111,9 +112,14 @@ def pitch_track(
     hop_length: int = PYIN_HOP,
     resolution: float = PYIN_RESOLUTION,
     pad_s: float = REGION_PAD_S,
+    refine: bool = True,
 ) -> PitchTrack:
     """F0 with ``librosa.pyin`` over ``regions`` (padded by ``pad_s``) or the whole signal.
 
+    pyin decides voicing and picks a pitch bin (``resolution`` semitones wide, so its values
+    are quantised to a 20-cent grid at 0.2). With ``refine`` each voiced frame takes
+    ``librosa.yin``'s continuous (parabolically interpolated) estimate from the same frame when
+    it lies within ``REFINE_MAX_ST`` of pyin's bin; otherwise pyin's value stays.
     Frames outside the regions are not analysed (and do not appear in the track).
     """
     import librosa  # heavy import, kept local so `analysis` imports fast
@@ -131,6 +137,14 @@ def pitch_track(
             x[a:b], fmin=fmin, fmax=fmax, sr=sr, frame_length=frame_length,
             hop_length=hop_length, resolution=resolution, center=True,
         )
+        if refine and np.isfinite(f0).any():
+            fine = librosa.yin(
+                x[a:b], fmin=fmin, fmax=fmax, sr=sr, frame_length=frame_length,
+                hop_length=hop_length, center=True,
+            )[: len(f0)]
+            close = np.isfinite(f0) & (np.abs(12 * np.log2(fine / np.where(np.isfinite(f0), f0, 1.0)))
+                                       <= REFINE_MAX_ST)
+            f0 = np.where(close, fine, f0)
         t = a / sr + np.arange(len(f0)) * hop_length / sr
         keep = (t >= start - 1e-9) & (t <= end + 1e-9)
         times.append(t[keep])
