@@ -1,0 +1,393 @@
+"""Harassment incidents (カスハラ) and HR's wellbeing trends.
+
+Trends are aggregated IN SQL (GROUP BY team and ISO week; works on SQLite and PostgreSQL), then
+passed through the pure rules of :mod:`wellbeing.trends` (minimum group size, complementary
+suppression against subtraction, open weeks hidden). Nothing per person leaves this module:
+free text only through ``suppress_free_text`` (groups of ≥ ``min_group_size_free_text``,
+sorted, no author), incident counts only beside cells that are shown, CSV of aggregates only.
+No streamlit here (Altair charts are plain data, built by :func:`trend_charts`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import altair as alt
+import pandas as pd
+from sqlalchemy import case, func
+from sqlmodel import Session, select
+
+from core import access, audit
+from core.access import Viewer
+from core.config import Settings, get_settings
+from core.i18n import t
+from core.models import (
+    CheckIn,
+    FlagLevel,
+    Incident,
+    IncidentStatus,
+    Role,
+    Team,
+    User,
+    utcnow,
+)
+from core.wellbeing_data import WellbeingError, _audit
+from wellbeing.instruments import HARASSMENT, HARASSMENT_KINDS, JOB_ITEMS, week_start
+from wellbeing.trends import (
+    K6_BUCKETS,
+    AggregateRow,
+    FreeTextCell,
+    FreeTextGroup,
+    ParticipationCell,
+    TrendCell,
+    k6_bucket,
+    participation,
+    suppress_free_text,
+    suppress_trends,
+)
+
+# --- harassment incidents (カスハラ) --------------------------------------------------------------
+
+INCIDENT_KINDS = tuple(HARASSMENT_KINDS)
+
+
+def report_incident(session: Session, viewer: Viewer, *, occurred_on: date, kind: str,
+                    description: str, attempt_id: int | None = None,
+                    today: date | None = None) -> Incident:
+    """Staff record a customer-harassment incident (the employer's record)."""
+    if viewer.role != Role.staff:
+        raise PermissionError("staff report incidents")
+    if kind not in HARASSMENT_KINDS:
+        raise WellbeingError("incidents.err_kind")
+    if not description.strip():
+        raise WellbeingError("incidents.err_description")
+    if occurred_on > (today or date.today()):
+        raise WellbeingError("incidents.err_future")
+    if attempt_id is not None:
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is None or attempt.user_id != viewer.id:
+            raise PermissionError("not your attempt")
+    row = Incident(reporter_id=viewer.id, team_id=viewer.team_id, occurred_on=occurred_on,
+                   kind=kind, description=description.strip(), attempt_id=attempt_id)
+    session.add(row)
+    session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    id: int
+    reporter: str
+    team: str | None
+    occurred_on: date
+    kind: str
+    description: str
+    status: str
+    actions: str | None
+    created_at: datetime
+
+
+def list_incidents(session: Session, viewer: Viewer) -> list[IncidentView]:
+    """Staff: their own reports. HR: all (each view audited). Others: none."""
+    stmt = (select(Incident, User, Team).join(User, User.id == Incident.reporter_id)
+            .outerjoin(Team, Team.id == Incident.team_id).where(access.incidents_filter(viewer))
+            .order_by(Incident.occurred_on.desc(), Incident.id.desc()))
+    out = []
+    for inc, user, team in session.exec(stmt).all():
+        if viewer.role != Role.staff:
+            _audit(session, viewer, audit.Action.view_incident, "incident", inc.id)
+        out.append(IncidentView(inc.id, user.display_name, team.name if team else None,
+                                inc.occurred_on, inc.kind, inc.description, str(inc.status),
+                                inc.actions, inc.created_at))
+    session.flush()
+    return out
+
+
+def update_incident(session: Session, viewer: Viewer, incident_id: int, *,
+                    status: str | None = None, actions: str | None = None,
+                    now: datetime | None = None) -> Incident:
+    """HR works an incident: status (reported → in_progress → closed) and actions taken."""
+    if not access.can_work_incidents(viewer):
+        raise PermissionError("HR only")
+    inc = session.get(Incident, incident_id)
+    if inc is None:
+        raise WellbeingError("incidents.err_not_found")
+    if status is not None:
+        inc.status = IncidentStatus(status)
+    if actions is not None:
+        inc.actions = actions
+    inc.updated_at = now or utcnow()
+    session.add(inc)
+    _audit(session, viewer, "incident_changed", "incident", inc.id, f"status {inc.status}")
+    session.flush()
+    return inc
+
+
+# --- HR trends: aggregation in SQL ---------------------------------------------------------------
+
+# Job items whose mean rank is shown. Harassment exposure has its own column (its rank index).
+_JSON_ITEMS = tuple(item for item in JOB_ITEMS if item.id != HARASSMENT.id)
+
+
+def _rank(item):
+    """SQL: the rank (0 = best) of the stored answer key of ``item``, from the package's order."""
+    return case({key: i for i, key in enumerate(item.keys)},
+                value=CheckIn.job[item.id].as_string(), else_=None)
+
+
+def _count_if(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+def aggregate_rows(session: Session, first_week: date, last_week: date,
+                   team_names: dict[int, str] | None = None) -> list[AggregateRow]:
+    """Raw aggregates per team and week (plus the company total per week, ``team=None``) for
+    weeks ``first_week``..``last_week``. NOT for display: pass through :func:`trends_report`."""
+    ranks = {item.id: _rank(item) for item in _JSON_ITEMS}
+    cols = [CheckIn.team_id, CheckIn.week_start, func.count(), func.sum(CheckIn.who5_pct),
+            _count_if(CheckIn.level == FlagLevel.watch), _count_if(CheckIn.level == FlagLevel.urgent),
+            _count_if(CheckIn.harassment_count > 0), func.sum(CheckIn.harassment_count)]
+    for r in ranks.values():
+        cols += [func.sum(r), func.count(r)]
+    where = (CheckIn.week_start >= first_week, CheckIn.week_start <= last_week)
+    stmt = select(*cols).where(*where).group_by(CheckIn.team_id, CheckIn.week_start)
+    k6_stmt = (select(CheckIn.team_id, CheckIn.week_start, CheckIn.k6_total, func.count())
+               .where(*where, CheckIn.k6_total.is_not(None))
+               .group_by(CheckIn.team_id, CheckIn.week_start, CheckIn.k6_total))
+    names = team_names if team_names is not None else _team_names(session)
+
+    # sums per (team name | None for the total, week); people in no team count in the total only
+    sums: dict[tuple[str | None, date], list[float]] = {}
+    width = len(cols) - 2
+    for row in session.exec(stmt).all():
+        team_id, week, values = row[0], _as_date(row[1]), [v or 0 for v in row[2:]]
+        keys = [(None, week)] + ([(names[team_id], week)] if team_id in names else [])
+        for key in keys:
+            acc = sums.setdefault(key, [0] * width)
+            for i, v in enumerate(values):
+                acc[i] += v
+    hist: dict[tuple[str | None, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for team_id, week, total, n in session.exec(k6_stmt).all():
+        week = _as_date(week)
+        for key in [(None, week)] + ([(names[team_id], week)] if team_id in names else []):
+            hist[key][k6_bucket(int(total))] += n
+    out = []
+    for (team, week), v in sorted(sums.items(), key=lambda kv: (kv[0][1], kv[0][0] or "")):
+        n = int(v[0])
+        means = {HARASSMENT.id: v[5] / n}
+        for i, item in enumerate(_JSON_ITEMS):
+            s, c = v[6 + 2 * i], v[7 + 2 * i]
+            if c:
+                means[item.id] = s / c
+        out.append(AggregateRow(team=team, week=week, n_respondents=n, who5_mean=v[1] / n,
+                                share_watch=v[2] / n, share_urgent=v[3] / n,
+                                k6_histogram=dict(hist.get((team, week), {})),
+                                job_item_means=means, harassment_reports=int(v[4])))
+    return out
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value
+
+
+def _team_names(session: Session) -> dict[int, str]:
+    return dict(session.exec(select(Team.id, Team.name)).all())
+
+
+def team_sizes(session: Session) -> dict[str, int]:
+    """Active staff per team (teams with nobody are left out)."""
+    stmt = (select(Team.name, func.count(User.id)).join(User, User.team_id == Team.id)
+            .where(User.role == Role.staff, User.active.is_(True)).group_by(Team.name))
+    return {name: int(n) for name, n in session.exec(stmt).all()}
+
+
+def incident_counts(session: Session, first_week: date, last_week: date,
+                    team_names: dict[int, str] | None = None) -> dict[tuple[str | None, date], int]:
+    """Incidents per (team, week of occurrence) and per (None = company, week). Raw counts:
+    show only beside trend cells that are shown."""
+    names = team_names if team_names is not None else _team_names(session)
+    stmt = (select(Incident.team_id, Incident.occurred_on, func.count())
+            .where(Incident.occurred_on >= first_week,
+                   Incident.occurred_on < last_week + timedelta(days=7))
+            .group_by(Incident.team_id, Incident.occurred_on))
+    out: dict[tuple[str | None, date], int] = defaultdict(int)
+    for team_id, day, n in session.exec(stmt).all():
+        week = week_start(_as_date(day))
+        out[(None, week)] += n
+        if team_id in names:
+            out[(names[team_id], week)] += n
+    return dict(out)
+
+
+# --- HR trends: what may be shown ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendsReport:
+    """Everything the trends page shows; suppressed cells carry a reason, never values."""
+
+    weeks: tuple[date, ...]
+    teams: tuple[str, ...]
+    cells: tuple[TrendCell, ...]  # one per team and week with data, plus team=None totals
+    participation: tuple[ParticipationCell, ...]
+    free_text: tuple[FreeTextCell, ...]
+    incidents: dict[tuple[str | None, date], int] = field(default_factory=dict)
+
+
+def trends_report(session: Session, viewer: Viewer, today: date, *, weeks: int = 12,
+                  settings: Settings | None = None, audit_view: bool = True) -> TrendsReport:
+    """HR trends for the ``weeks`` ISO weeks up to and including ``today``'s (the open week is
+    hidden by the rules). Every view is audited."""
+    if not access.can_see_wellbeing_aggregates(viewer):
+        raise PermissionError("HR only")
+    settings = settings or get_settings()
+    last = week_start(today)
+    first = last - timedelta(weeks=weeks - 1)
+    names = _team_names(session)
+    rows = aggregate_rows(session, first, last, names)
+    cells = suppress_trends(rows, today=today, min_group_size=settings.min_group_size)
+    sizes = team_sizes(session)
+    part: list[ParticipationCell] = []
+    for week in sorted({r.week for r in rows}):
+        team_rows = [r for r in rows if r.week == week and r.team is not None]
+        # sizes are today's; a past week with more respondents than today's size (people moved
+        # or left) counts its respondents as the size, so a rate never exceeds 100 %
+        week_sizes = dict(sizes)
+        for r in team_rows:
+            week_sizes[r.team] = max(week_sizes.get(r.team, 0), r.n_respondents)
+        if team_rows:
+            part += participation(team_rows, week_sizes, min_group_size=settings.min_group_size)
+    free = suppress_free_text(_free_text_groups(session, first, last, rows, names, today),
+                              today=today,
+                              min_group_size_free_text=settings.min_group_size_free_text)
+    raw_incidents = incident_counts(session, first, last, names)
+    shown = {(c.team, c.week) for c in cells if not c.suppressed}
+    incidents = {k: raw_incidents.get(k, 0) for k in shown}
+    if audit_view:
+        _audit(session, viewer, audit.Action.view_trends, "trends", None,
+               f"{first.isoformat()}..{last.isoformat()}")
+        session.flush()
+    teams = tuple(sorted({r.team for r in rows if r.team is not None} | set(sizes)))
+    return TrendsReport(weeks=tuple(first + timedelta(weeks=i) for i in range(weeks)),
+                        teams=teams, cells=tuple(cells), participation=tuple(part),
+                        free_text=tuple(free), incidents=incidents)
+
+
+def _free_text_groups(session: Session, first: date, last: date, rows: list[AggregateRow],
+                      names: dict[int, str], today: date) -> list[FreeTextGroup]:
+    """Free texts of closed weeks only, grouped by team and week (and company per week)."""
+    closed = week_start(today)
+    texts: dict[tuple[str | None, date], list[str]] = defaultdict(list)
+    stmt = select(CheckIn.team_id, CheckIn.week_start, CheckIn.free_text).where(
+        CheckIn.week_start >= first, CheckIn.week_start <= last, CheckIn.week_start < closed,
+        CheckIn.free_text.is_not(None))
+    for team_id, week, text in session.exec(stmt).all():
+        week = _as_date(week)
+        texts[(None, week)].append(text)
+        if team_id in names:
+            texts[(names[team_id], week)].append(text)
+    return [FreeTextGroup(team=r.team, week=r.week, n_respondents=r.n_respondents,
+                          texts=tuple(texts.get((r.team, r.week), ())))
+            for r in rows]
+
+
+# --- HR trends: CSV and charts (aggregates only) ------------------------------------------------
+
+
+def _cell_records(report: TrendsReport, lang: str) -> list[dict[str, object]]:
+    part = {(p.team, p.week): p for p in report.participation}
+    total = t("trends.company_total", lang)
+    out = []
+    for c in sorted(report.cells, key=lambda c: (c.week, c.team is not None, c.team or "")):
+        p = part.get((c.team, c.week))
+        rec: dict[str, object] = {
+            "week": c.week.isoformat(), "team": c.team or total,
+            "note": c.notice.get(lang) if c.suppressed and c.notice else "",
+            "n": c.n_respondents, "participation": None if p is None or p.suppressed else p.rate,
+            "who5_mean": c.who5_mean, "share_watch": c.share_watch,
+            "share_urgent": c.share_urgent, "harassment_reports": c.harassment_reports,
+            "incidents": report.incidents.get((c.team, c.week)),
+        }
+        for b in K6_BUCKETS:
+            rec[f"k6_{b}"] = None if c.k6_histogram is None else c.k6_histogram.get(b, 0)
+        for item in JOB_ITEMS:
+            rec[f"job_{item.id}"] = None if c.job_item_means is None else c.job_item_means.get(item.id)
+        out.append(rec)
+    return out
+
+
+def cells_frame(report: TrendsReport, lang: str = "ja") -> pd.DataFrame:
+    """One row per team (or company total) and week; suppressed cells have only a note."""
+    return pd.DataFrame(_cell_records(report, lang))
+
+
+def trends_csv(session: Session, viewer: Viewer, report: TrendsReport, lang: str = "ja") -> bytes:
+    """CSV of the aggregates shown (suppressed cells stay empty with their note). Audited."""
+    if not access.can_see_wellbeing_aggregates(viewer):
+        raise PermissionError("HR only")
+    records = _cell_records(report, lang)
+    buf = io.StringIO()
+    columns = list(records[0]) if records else ["week", "team", "note"]
+    writer = csv.DictWriter(buf, fieldnames=columns)
+    writer.writeheader()
+    for rec in records:
+        writer.writerow({k: ("" if v is None else (round(v, 4) if isinstance(v, float) else v))
+                         for k, v in rec.items()})
+    _audit(session, viewer, audit.Action.export_csv, "trends", None, f"{len(records)} rows")
+    session.flush()
+    return buf.getvalue().encode("utf-8-sig")  # BOM: Excel opens Japanese text correctly
+
+
+def trend_charts(report: TrendsReport, lang: str = "ja") -> dict[str, alt.Chart]:
+    """Altair charts of the shown cells: WHO-5 mean, watch/urgent share, K6 distribution,
+    job-item means, harassment reports and participation per team and week."""
+    frame = cells_frame(report, lang)
+    shown = frame[frame["note"] == ""] if not frame.empty else frame
+    team_t, week_t = t("trends.col_team", lang), t("trends.col_week", lang)
+    x = alt.X("week:T", title=week_t)
+    color = alt.Color("team:N", title=team_t)
+
+    def line(column: str, title: str, fmt: str = ".0f", scale=None) -> alt.Chart:
+        y = alt.Y(f"{column}:Q", title=title, axis=alt.Axis(format=fmt),
+                  scale=scale or alt.Undefined)
+        return (alt.Chart(shown[["week", "team", column]].dropna()).mark_line(point=True)
+                .encode(x=x, y=y, color=color, tooltip=["week:T", "team:N", f"{column}:Q"]))
+
+    charts = {
+        "who5": line("who5_mean", t("trends.who5_mean", lang), scale=alt.Scale(domain=[0, 100])),
+        "share_watch": line("share_watch", t("trends.share_watch", lang), ".0%"),
+        "share_urgent": line("share_urgent", t("trends.share_urgent", lang), ".0%"),
+        "participation": line("participation", t("trends.participation", lang), ".0%"),
+        "harassment": line("harassment_reports", t("trends.harassment_reports", lang), "d"),
+        "incidents": line("incidents", t("trends.incidents", lang), "d"),
+    }
+    k6_cols = [f"k6_{b}" for b in K6_BUCKETS]
+    k6 = shown[["week", "team", *k6_cols]].dropna() if not shown.empty else shown
+    k6 = k6.melt(id_vars=["week", "team"], value_vars=k6_cols, var_name="bucket",
+                 value_name="count") if not k6.empty else pd.DataFrame(
+        columns=["week", "team", "bucket", "count"])
+    charts["k6"] = (alt.Chart(k6).mark_bar().encode(
+        x=x, y=alt.Y("count:Q", title=t("trends.k6_count", lang)),
+        color=alt.Color("bucket:N", title=t("trends.k6_bucket", lang), sort=k6_cols),
+        column=alt.Column("team:N", title=team_t), tooltip=["week:T", "bucket:N", "count:Q"]))
+    job_cols = [f"job_{item.id}" for item in JOB_ITEMS]
+    job = shown[["week", "team", *job_cols]] if not shown.empty else shown
+    job = job.melt(id_vars=["week", "team"], value_vars=job_cols, var_name="item",
+                   value_name="mean").dropna() if not job.empty else pd.DataFrame(
+        columns=["week", "team", "item", "mean"])
+    if not job.empty:
+        labels = {f"job_{item.id}": item.short.get(lang) for item in JOB_ITEMS}
+        job["item"] = job["item"].map(labels)
+    charts["job"] = (alt.Chart(job).mark_line(point=True).encode(
+        x=x, y=alt.Y("mean:Q", title=t("trends.job_mean", lang), scale=alt.Scale(domain=[0, 3])),
+        color=color, column=alt.Column("item:N", title=""),
+        tooltip=["week:T", "team:N", "item:N", "mean:Q"]))
+    return charts
