@@ -1,0 +1,202 @@
+"""Altair charts of an analysis result and of progress over time (no Streamlit here).
+
+Every builder takes plain data (``Attempt.result`` dicts, progress rows) and the viewer's
+language, and returns an ``alt.Chart`` / ``alt.LayerChart`` for ``st.altair_chart``. Target bands
+come from ``analysis/bands.toml`` (the same numbers the score uses), never from constants here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from core.i18n import t
+
+PASS_MARK = 80
+LONG_PAUSE_S = 3.0
+# The calm pitch band shown around the usual voice: this many semitones below the usual median
+# up to the "higher than usual" edge of the score's pitch_vs_usual item.
+CALM_BELOW_ST = 2.0
+
+SPEECH_COLOUR = "#4c78a8"
+PAUSE_COLOUR = "#bab0ac"
+LONG_PAUSE_COLOUR = "#e45756"
+BAND_COLOUR = "#54a24b"
+
+
+def good_range(item: str) -> tuple[float | None, float | None]:
+    """The interval of ``[delivery.<item>]`` in bands.toml where nothing is deducted, as
+    (low, high); None = open. E.g. ``good_range("pace")`` → (5.0, 7.0)."""
+    from analysis.score import load_bands
+
+    bands = load_bands()["delivery"][item].get("bands", [])
+    covered = sorted((b.get("min", -math.inf), b.get("max", math.inf)) for b in bands)
+    low, high = -math.inf, math.inf
+    cursor = -math.inf
+    for lo, hi in covered:  # the first gap in the union of the deducting bands
+        if lo > cursor:
+            low, high = cursor, lo
+            break
+        cursor = max(cursor, hi)
+    else:
+        low, high = cursor, math.inf
+    return (None if low == -math.inf else low, None if high == math.inf else high)
+
+
+def _st_to_ratio(st: float) -> float:
+    return 2 ** (st / 12)
+
+
+def pitch_band(baseline: Mapping[str, Any] | Any | None) -> tuple[float, float] | None:
+    """(low Hz, high Hz) of the calm band for a baseline (``Baseline`` or its dict)."""
+    if baseline is None:
+        return None
+    f0 = baseline.get("f0_median_hz") if isinstance(baseline, Mapping) else baseline.f0_median_hz
+    if not f0:
+        return None
+    _, high_st = good_range("pitch_vs_usual")
+    high_st = 0.75 if high_st is None else high_st
+    return f0 * _st_to_ratio(-CALM_BELOW_ST), f0 * _st_to_ratio(high_st)
+
+
+def pitch_chart(result: Mapping[str, Any], baseline=None, *, lang: str = "ja") -> alt.LayerChart | None:
+    """The F0 contour over time (Hz), with the person's calm band and usual median if known."""
+    contour = result.get("f0_contour") or {}
+    times, hz = contour.get("times_s") or [], contour.get("hz") or []
+    points = [(x, y) for x, y in zip(times, hz) if y is not None]
+    if not points:
+        return None
+    df = pd.DataFrame(points, columns=["t", "hz"])
+    df["series"] = t("practice.chart_you", lang)
+    lo = min(df["hz"].min(), *(pitch_band(baseline) or (math.inf,))) * 0.9
+    hi = max(df["hz"].max(), *(pitch_band(baseline) or (-math.inf,))) * 1.1
+    y = alt.Y("hz:Q", title=t("practice.chart_hz", lang), scale=alt.Scale(domain=[lo, hi]))
+    x = alt.X("t:Q", title=t("practice.chart_time", lang))
+    # Gaps between voiced stretches stay gaps: one line per run of consecutive frames.
+    step = min((b - a for a, b in zip(times, times[1:]) if b > a), default=0.05)
+    df["run"] = (df["t"].diff().fillna(0) > step * 1.5).cumsum()
+    line = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=8), color=SPEECH_COLOUR).encode(
+        x=x, y=y, detail="run:N", tooltip=[alt.Tooltip("t:Q", format=".2f"), alt.Tooltip("hz:Q", format=".0f")]
+    )
+    layers: list[alt.Chart] = []
+    band = pitch_band(baseline)
+    if band is not None:
+        f0 = band[0] * _st_to_ratio(CALM_BELOW_ST)
+        bdf = pd.DataFrame({"lo": [band[0]], "hi": [band[1]], "usual": [f0],
+                            "label": [t("practice.chart_usual", lang)]})
+        layers.append(alt.Chart(bdf).mark_rect(color=BAND_COLOUR, opacity=0.18).encode(
+            y=alt.Y("lo:Q", scale=alt.Scale(domain=[lo, hi])), y2="hi:Q"))
+        layers.append(alt.Chart(bdf).mark_rule(color=BAND_COLOUR, strokeDash=[4, 3]).encode(
+            y="usual:Q", tooltip=["label:N", alt.Tooltip("usual:Q", format=".0f")]))
+    return alt.layer(*layers, line).properties(height=220)
+
+
+def pace_chart(result: Mapping[str, Any], baseline=None, *, lang: str = "ja") -> alt.LayerChart | None:
+    """A bullet chart: the answer's pace (morae/s) against the target band (and usual pace)."""
+    value = result.get("morae_per_s_span")
+    if value is None:
+        return None
+    low, high = good_range("pace")
+    low, high = low or 0.0, high or 12.0
+    top = max(12.0, value + 1)
+    name = t("practice.chart_pace", lang)
+    band = alt.Chart(pd.DataFrame({"lo": [low], "hi": [high], "y": [name]})).mark_bar(
+        color=BAND_COLOUR, opacity=0.25, height=28
+    ).encode(x=alt.X("lo:Q", title=name, scale=alt.Scale(domain=[0, top])), x2="hi:Q",
+             y=alt.Y("y:N", title=None))
+    you = pd.DataFrame({"v": [value], "y": [name], "label": [t("practice.chart_you", lang)]})
+    mark = alt.Chart(you).mark_tick(color=SPEECH_COLOUR, thickness=4, size=34).encode(
+        x="v:Q", y="y:N", tooltip=["label:N", alt.Tooltip("v:Q", format=".1f")])
+    layers = [band, mark]
+    usual = _baseline_value(baseline, "morae_per_s_span")
+    if usual:
+        udf = pd.DataFrame({"v": [usual], "y": [name], "label": [t("practice.chart_usual", lang)]})
+        layers.append(alt.Chart(udf).mark_tick(color=BAND_COLOUR, thickness=2, size=34,
+                                               strokeDash=[3, 2]).encode(
+            x="v:Q", y="y:N", tooltip=["label:N", alt.Tooltip("v:Q", format=".1f")]))
+    return alt.layer(*layers).properties(height=70)
+
+
+def _baseline_value(baseline, key: str) -> float | None:
+    if baseline is None:
+        return None
+    return baseline.get(key) if isinstance(baseline, Mapping) else getattr(baseline, key, None)
+
+
+def pauses_chart(result: Mapping[str, Any], *, lang: str = "ja") -> alt.Chart | None:
+    """Speech regions and pauses on one timeline; silences of 3 s or more stand out."""
+    rows: list[dict[str, Any]] = []
+    speaking, pause, long_pause = (t("practice.chart_speech", lang), t("practice.chart_pause", lang),
+                                   t("practice.chart_long_pause", lang))
+    for start, end in result.get("speech_regions") or []:
+        rows.append({"start": start, "end": end, "kind": speaking})
+    for p in result.get("pauses") or []:
+        kind = long_pause if (p.get("duration_s") or 0) >= LONG_PAUSE_S else pause
+        rows.append({"start": p["start"], "end": p["end"], "kind": kind})
+    if not rows:
+        return None
+    df = pd.DataFrame(rows)
+    df["seconds"] = (df["end"] - df["start"]).round(2)
+    colour = alt.Color("kind:N", title=None, scale=alt.Scale(
+        domain=[speaking, pause, long_pause], range=[SPEECH_COLOUR, PAUSE_COLOUR, LONG_PAUSE_COLOUR]))
+    return alt.Chart(df).mark_bar(height=26).encode(
+        x=alt.X("start:Q", title=t("practice.chart_time", lang),
+                scale=alt.Scale(domain=[0, float(result.get("duration_s") or df["end"].max())])),
+        x2="end:Q",
+        color=colour,
+        tooltip=["kind:N", alt.Tooltip("start:Q", format=".2f"), alt.Tooltip("seconds:Q")],
+    ).properties(height=60)
+
+
+def scores_chart(rows: Sequence[Mapping[str, Any]], *, lang: str = "ja") -> alt.LayerChart | None:
+    """Scores over time, coloured by scenario, with the pass mark."""
+    data = [r for r in rows if r.get("score") is not None]
+    if not data:
+        return None
+    df = pd.DataFrame({
+        "when": [pd.Timestamp(r["created_at"]) for r in data],
+        "score": [r["score"] for r in data],
+        "scenario": [r.get("title") or r.get("scenario_id") or "" for r in data],
+    })
+    points = alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("when:T", title=t("progress.col_when", lang)),
+        y=alt.Y("score:Q", title=t("progress.col_score", lang), scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("scenario:N", title=t("progress.col_scenario", lang)),
+        tooltip=["scenario:N", "score:Q", alt.Tooltip("when:T", format="%Y-%m-%d %H:%M")],
+    )
+    rule = alt.Chart(pd.DataFrame({"mark": [PASS_MARK]})).mark_rule(
+        color=LONG_PAUSE_COLOUR, strokeDash=[5, 4]).encode(y="mark:Q")
+    return alt.layer(rule, points).properties(height=260)
+
+
+METRIC_BANDS = {"morae_per_s_span": "pace", "f0_sd_st": "pitch_spread",
+                "filler_ratio": "fillers", "long_pause_count": "silence"}
+
+
+def metric_chart(rows: Sequence[Mapping[str, Any]], metric: str, *, title: str,
+                 lang: str = "ja") -> alt.LayerChart | None:
+    """One delivery measure over time, with its target band from bands.toml when it has one."""
+    data = [r for r in rows if r.get(metric) is not None]
+    if not data:
+        return None
+    df = pd.DataFrame({"when": [pd.Timestamp(r["created_at"]) for r in data],
+                       "value": [float(r[metric]) for r in data]})
+    x = alt.X("when:T", title=t("progress.col_when", lang))
+    line = alt.Chart(df).mark_line(point=True, color=SPEECH_COLOUR).encode(
+        x=x, y=alt.Y("value:Q", title=title),
+        tooltip=[alt.Tooltip("when:T", format="%Y-%m-%d %H:%M"), alt.Tooltip("value:Q", format=".2f")])
+    layers = []
+    item = METRIC_BANDS.get(metric)
+    if item:
+        low, high = good_range(item)
+        vmin, vmax = df["value"].min(), df["value"].max()
+        low = vmin if low is None else low
+        high = vmax if high is None else high
+        if high > low:
+            layers.append(alt.Chart(pd.DataFrame({"lo": [low], "hi": [high]})).mark_rect(
+                color=BAND_COLOUR, opacity=0.15).encode(y="lo:Q", y2="hi:Q"))
+    return alt.layer(*layers, line).properties(height=200)
