@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 import altair as alt
@@ -77,7 +78,7 @@ def pitch_chart(result: Mapping[str, Any], baseline=None, *, lang: str = "ja") -
     y = alt.Y("hz:Q", title=t("practice.chart_hz", lang), scale=alt.Scale(domain=[lo, hi]))
     x = alt.X("t:Q", title=t("practice.chart_time", lang))
     # Gaps between voiced stretches stay gaps: one line per run of consecutive frames.
-    step = min((b - a for a, b in zip(times, times[1:]) if b > a), default=0.05)
+    step = min((b - a for a, b in pairwise(times) if b > a), default=0.05)
     df["run"] = (df["t"].diff().fillna(0) > step * 1.5).cumsum()
     line = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=8), color=SPEECH_COLOUR).encode(
         x=x, y=y, detail="run:N", tooltip=[alt.Tooltip("t:Q", format=".2f"), alt.Tooltip("hz:Q", format=".0f")]

@@ -13,10 +13,11 @@ Access is never decided here: rows are read through ``core.access`` (``attempts_
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from core import access, storage
 from core.access import Viewer
 from core.config import get_settings
 from core.db import get_engine
-from core.models import Attempt, AttemptKind, AttemptStatus, Comment, Review, Role, User, utcnow
+from core.models import Attempt, AttemptKind, AttemptStatus, Role, User, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,16 @@ TREND_METRICS: dict[str, str] = {
     "f0_sd_st": "progress.metric_pitch_spread",
     "filler_ratio": "progress.metric_fillers",
     "long_pause_count": "progress.metric_long_pauses",
+}
+
+# Analysis stages (analysis.pipeline.STAGES) -> catalogue key of their label.
+STAGE_KEYS: dict[str, str] = {
+    "load": "practice.stage_load",
+    "vad": "practice.stage_vad",
+    "transcribe": "practice.stage_transcribe",
+    "text": "practice.stage_text",
+    "prosody": "practice.stage_prosody",
+    "score": "practice.stage_score",
 }
 
 Progress = Callable[[str], None]
@@ -225,6 +236,19 @@ def current_baseline(session: Session, user_id: int):
     return None
 
 
+def usable_calibration(attempt: Attempt) -> bool:
+    """Does this analysed calibration give a baseline (speech with pitch and pace)?"""
+    from analysis.score import make_baseline
+
+    if attempt.status != AttemptStatus.done:
+        return False
+    try:
+        make_baseline(attempt.result or {})
+    except (ValueError, KeyError, TypeError):
+        return False
+    return True
+
+
 def _rubric_and_turn(attempt: Attempt, catalogue=None):
     if attempt.kind != AttemptKind.practice or not attempt.scenario_id:
         return None, None
@@ -307,7 +331,8 @@ def _run_analysis(session: Session, attempt: Attempt, *, progress: Progress | No
         attempt.status = AttemptStatus.done
         attempt.transcript = data.get("transcript") or ""
         if data.get("score") is not None:
-            attempt.score = int(round(float(data["score"])))
+            # floor, not round: 79.6 is shown as 79, in agreement with "not passed" (pass mark 80)
+            attempt.score = math.floor(float(data["score"]) + 1e-9)
             attempt.passed = bool(data.get("passed"))
         if turn is not None:
             attempt.next_turn_id = choose_next_turn(turn, data)
@@ -457,81 +482,20 @@ def progress_for(session: Session, viewer: Viewer, *, catalogue=None) -> Progres
 # --------------------------------------------------------------------------- trainer feedback
 
 
-@dataclass
-class FeedbackItem:
-    kind: str  # "review" or "comment"
-    id: int
-    attempt_id: int
-    author: str
-    at: datetime
-    text: str
-    score_override: int | None
-    at_seconds: float | None
-    new: bool
-    scenario_id: str | None = None
-
-
 def feedback_for(session: Session, viewer: Viewer) -> list[Any]:
-    """Reviews and comments on the viewer's attempts, newest first, with a ``new`` flag.
+    """Reviews and comments on the viewer's own attempts, newest first, each with a ``new``
+    flag (``core.review.Feedback``)."""
+    from core import review
 
-    Uses ``core.review.feedback_for_trainee`` when that module is installed; otherwise reads
-    the rows itself (only on attempts the viewer may open, through ``core.access``)."""
-    try:
-        from core import review
-    except ModuleNotFoundError as e:
-        if e.name != "core.review":
-            raise
-        review = None
-    if review is not None and hasattr(review, "feedback_for_trainee"):
-        return list(review.feedback_for_trainee(session, viewer))
-    return _feedback_fallback(session, viewer)
+    return list(review.feedback_for_trainee(session, viewer))
 
 
-def _feedback_fallback(session: Session, viewer: Viewer) -> list[FeedbackItem]:
-    attempts = {a.id: a for a in _own_attempts(session, viewer, kind=AttemptKind.practice)}
-    if not attempts:
-        return []
-    names = {u.id: u.display_name for u in session.exec(select(User)).all()}
-    out: list[FeedbackItem] = []
-    for r in session.exec(select(Review).where(Review.attempt_id.in_(attempts))).all():
-        out.append(FeedbackItem("review", r.id, r.attempt_id, names.get(r.trainer_id, ""),
-                                r.reviewed_at, r.reason, r.score_override, None,
-                                r.seen_by_trainee_at is None, attempts[r.attempt_id].scenario_id))
-    for c in session.exec(select(Comment).where(Comment.attempt_id.in_(attempts))).all():
-        out.append(FeedbackItem("comment", c.id, c.attempt_id, names.get(c.author_id, ""),
-                                c.created_at, c.text, None, c.at_seconds,
-                                c.seen_by_trainee_at is None, attempts[c.attempt_id].scenario_id))
-    return sorted(out, key=lambda f: _aware(f.at), reverse=True)
+def mark_feedback_seen(session: Session, viewer: Viewer, attempt_id: int) -> int:
+    """Mark the reviews and comments on one of the viewer's own attempts as seen (commits);
+    returns how many were new. PermissionError for someone else's attempt."""
+    from core import review
 
-
-def mark_feedback_seen(session: Session, viewer: Viewer, attempt_id: int) -> None:
-    """Mark the reviews and comments on one of the viewer's own attempts as seen (commits)."""
-    try:
-        from core import review
-    except ModuleNotFoundError as e:
-        if e.name != "core.review":
-            raise
-        review = None
-    if review is not None and hasattr(review, "mark_feedback_seen"):
-        review.mark_feedback_seen(session, viewer, attempt_id)
-        return
-    attempt = get_attempt_for(session, viewer, attempt_id)
-    if attempt.user_id != viewer.id:
-        raise PermissionError("only the trainee marks their feedback as seen")
-    now = utcnow()
-    for r in session.exec(select(Review).where(Review.attempt_id == attempt_id,
-                                               Review.seen_by_trainee_at.is_(None))).all():
-        r.seen_by_trainee_at = now
-        session.add(r)
-    for c in session.exec(select(Comment).where(Comment.attempt_id == attempt_id,
-                                                Comment.seen_by_trainee_at.is_(None))).all():
-        c.seen_by_trainee_at = now
-        session.add(c)
-    session.commit()
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return review.mark_feedback_seen(session, viewer, attempt_id)
 
 
 # --------------------------------------------------------------------------- demo data

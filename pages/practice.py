@@ -16,14 +16,6 @@ viewer = ui.require_page("practice")
 st.title(ui.tr("page.practice"))
 
 LANG = ui.lang()
-STAGE_KEYS = {
-    "load": "practice.stage_load",
-    "vad": "practice.stage_vad",
-    "transcribe": "practice.stage_transcribe",
-    "text": "practice.stage_text",
-    "prosody": "practice.stage_prosody",
-    "score": "practice.stage_score",
-}
 HIGHLIGHT = {"hit": "green", "ng": "red", "filler": "orange"}
 UPLOAD_TYPES = [s.lstrip(".") for s in practice.AUDIO_SUFFIXES]
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|$~<>")
@@ -45,7 +37,7 @@ def escape(text: str) -> str:
 
 
 def stage_label(stage: str) -> str:
-    key = STAGE_KEYS.get(stage)
+    key = practice.STAGE_KEYS.get(stage)
     return ui.tr(key) if key else ui.tr("practice.stage_other", stage=stage)
 
 

@@ -1,8 +1,114 @@
-"""Placeholder until the page's issue lands: guarded like every page."""
+"""My progress (staff): trainer feedback (new until opened), scores and delivery measures over
+time, best score per scenario, and every attempt (opened on the practice page)."""
 
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-from core import ui
+from core import charts, practice, ui
 
 viewer = ui.require_page("progress")
 st.title(ui.tr("page.progress"))
+
+LANG = ui.lang()
+PRACTICE_PAGE = "pages/practice.py"
+
+
+def when(value) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value is not None else ""
+
+
+st.caption(ui.tr("progress.intro"))
+catalogue = practice.load_scenarios()
+with ui.session() as s:
+    data = practice.progress_for(s, viewer, catalogue=catalogue)
+
+if data.baseline is not None:
+    st.caption(ui.tr("progress.baseline", hz=data.baseline.f0_median_hz,
+                     pace=data.baseline.morae_per_s_span))
+else:
+    st.caption(ui.tr("progress.no_baseline"))
+
+# --------------------------------------------------------------------------- trainer feedback
+
+new_count = sum(1 for f in data.feedback if f.new)
+heading = ui.tr("progress.feedback")
+if new_count:
+    heading += "　" + ui.tr("progress.feedback_count_new", n=new_count)
+st.subheader(heading)
+if not data.feedback:
+    st.caption(ui.tr("progress.feedback_none"))
+for item in data.feedback:
+    with st.container(border=True):
+        scenario = catalogue.get(item.scenario_id or "")
+        title = scenario.title if scenario is not None else (item.scenario_id or "")
+        label_key = "progress.feedback_review" if item.kind == "review" else "progress.feedback_comment"
+        line = ui.tr(label_key, author=item.author, when=when(item.at))
+        if item.new:
+            line = f"**{ui.tr('progress.feedback_new')}**　{line}"
+        st.markdown(line)
+        st.caption(title)
+        if item.score_override is not None:
+            st.markdown(ui.tr("progress.feedback_override", score=item.score_override))
+        if item.at_seconds is not None:
+            st.caption(ui.tr("progress.feedback_at", seconds=item.at_seconds))
+        if item.text:
+            st.write(item.text)
+        if st.button(ui.tr("progress.feedback_open"), key=f"fb_{item.kind}_{item.id}",
+                     icon=":material/open_in_new:"):
+            with ui.session() as s:
+                practice.mark_feedback_seen(s, viewer, item.attempt_id)
+            st.switch_page(PRACTICE_PAGE, query_params={"attempt": str(item.attempt_id)})
+
+# --------------------------------------------------------------------------- over time
+
+if not data.rows:
+    st.info(ui.tr("progress.empty"))
+    st.stop()
+
+st.subheader(ui.tr("progress.over_time"))
+scores = charts.scores_chart(data.rows, lang=LANG)
+if scores is not None:
+    st.altair_chart(scores, width="stretch")
+
+st.subheader(ui.tr("progress.trends"))
+metrics = [k for k in practice.TREND_METRICS if k != "score"]
+metric = st.selectbox(ui.tr("progress.metric"), metrics, key="pg_metric",
+                      format_func=lambda k: ui.tr(practice.TREND_METRICS[k]))
+trend = charts.metric_chart(data.rows, metric, title=ui.tr(practice.TREND_METRICS[metric]),
+                            lang=LANG)
+if trend is not None:
+    st.altair_chart(trend, width="stretch")
+
+st.subheader(ui.tr("progress.best"))
+best = pd.DataFrame([
+    {
+        ui.tr("progress.col_scenario"): b["title"],
+        ui.tr("progress.col_best"): b["best_score"],
+        ui.tr("progress.col_attempts"): b["attempts"],
+        ui.tr("progress.col_passed"): "✅" if b["passed"] else "",
+    }
+    for b in data.best
+])
+st.dataframe(best, hide_index=True, width="stretch")
+
+# --------------------------------------------------------------------------- history
+
+st.subheader(ui.tr("progress.attempts"))
+rows = list(reversed(data.rows))
+history = pd.DataFrame([
+    {
+        ui.tr("progress.col_when"): when(r["created_at"]),
+        ui.tr("progress.col_scenario"): r["title"],
+        ui.tr("progress.col_score"): r["score"],
+        ui.tr("progress.col_passed"): "✅" if r["passed"] else "",
+    }
+    for r in rows
+])
+st.dataframe(history, hide_index=True, width="stretch")
+labels = {r["attempt_id"]: f"{when(r['created_at'])}｜{r['title']}｜{r['score']}" for r in rows}
+chosen = st.selectbox(ui.tr("progress.choose_attempt"), list(labels), format_func=labels.get,
+                      key="pg_attempt")
+if st.button(ui.tr("progress.open_attempt"), icon=":material/open_in_new:"):
+    st.switch_page(PRACTICE_PAGE, query_params={"attempt": str(chosen)})
