@@ -1,8 +1,71 @@
-"""Placeholder until the page's issue lands: guarded like every page."""
+"""HR: the one-on-one queue — explicit requests and consented flags only; level and the reasons
+the person shared, never answers. Every entry shown is recorded in the audit log."""
+
+from datetime import datetime, time, timezone
 
 import streamlit as st
 
 from core import ui
+from core import wellbeing_data as wd
+from core.models import OneOnOneStatus
 
 viewer = ui.require_page("one_on_one")
 st.title(ui.tr("page.one_on_one"))
+lang = ui.lang()
+st.caption(ui.tr("one_on_one.intro"))
+include_closed = st.toggle(ui.tr("one_on_one.include_closed"), key="include_closed")
+
+with ui.session() as s:
+    items = wd.one_on_one_queue(s, viewer, include_closed=include_closed)
+    s.commit()  # the audit rows of this view
+    assignees = {u.id: u.display_name for u in wd.hr_people(s)}
+
+if not items:
+    st.info(ui.tr("one_on_one.empty"))
+
+
+def status_label(value: str) -> str:
+    return ui.tr(f"one_on_one.status_{value}")
+
+
+for item in items:
+    with st.container(border=True):
+        head = f"**{item.person}**" + (f"（{item.team}）" if item.team else "")
+        kind = ui.tr("one_on_one.requested" if item.requested_by_person else "one_on_one.not_requested")
+        st.markdown(f"{head} · {kind} · {status_label(item.status)}")
+        if item.level is None:
+            st.caption(ui.tr("one_on_one.level_hidden"))
+        else:
+            st.write(ui.tr("one_on_one.level", level=ui.tr(f"one_on_one.level_{item.level}")))
+            if item.flagged_on:
+                st.caption(ui.tr("one_on_one.flagged_on", date=item.flagged_on.date().isoformat()))
+            if item.reasons:
+                st.caption(ui.tr("one_on_one.reasons"))
+                for r in item.reasons:
+                    st.markdown(f"- {r.get(lang, r['ja'])}")
+        if item.status in (OneOnOneStatus.done, OneOnOneStatus.declined):
+            if item.notes:
+                st.caption(item.notes)
+            continue
+        with st.form(f"one_{item.id}"):
+            options = [item.status, *sorted(wd.TRANSITIONS[OneOnOneStatus(item.status)] - {item.status})]
+            status = st.selectbox(ui.tr("one_on_one.status"), options, format_func=status_label)
+            people = [None, *assignees]
+            assignee = st.selectbox(
+                ui.tr("one_on_one.assignee"), people,
+                index=people.index(item.assignee_id) if item.assignee_id in people else 0,
+                format_func=lambda i: ui.tr("one_on_one.no_assignee") if i is None else assignees[i])
+            day = st.date_input(ui.tr("one_on_one.scheduled_for"),
+                                value=item.scheduled_for.date() if item.scheduled_for else None)
+            notes = st.text_area(ui.tr("one_on_one.notes"), value=item.notes or "")
+            if st.form_submit_button(ui.tr("one_on_one.save")):
+                try:
+                    with ui.session() as s:
+                        wd.update_one_on_one(
+                            s, viewer, item.id, status=status, assignee_id=assignee, notes=notes,
+                            scheduled_for=datetime.combine(day, time(9), tzinfo=timezone.utc)
+                            if day else None)
+                        s.commit()
+                    st.success(ui.tr("one_on_one.saved"))
+                except wd.WellbeingError as e:
+                    st.error(ui.tr(e.key, **e.values))

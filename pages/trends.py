@@ -1,8 +1,80 @@
-"""Placeholder until the page's issue lands: guarded like every page."""
+"""HR: wellbeing trends per team and week — aggregated in the database, small groups and groups
+that could be worked out by subtraction hidden (「人数が少ないため非表示」), CSV of aggregates."""
+
+from datetime import date
 
 import streamlit as st
 
 from core import ui
+from core import wellbeing_trends as wt
+from core.config import get_settings
 
 viewer = ui.require_page("trends")
 st.title(ui.tr("page.trends"))
+lang = ui.lang()
+settings = get_settings()
+st.caption(ui.tr("trends.intro", n=settings.min_group_size))
+weeks = st.select_slider(ui.tr("trends.weeks"), options=[4, 8, 12, 26, 52], value=12, key="weeks")
+
+with ui.session() as s:
+    report = wt.trends_report(s, viewer, date.today(), weeks=weeks, settings=settings)
+    s.commit()  # the audit row of this view
+
+frame = wt.cells_frame(report, lang)
+if frame.empty:
+    st.info(ui.tr("trends.no_data"))
+    st.stop()
+
+total = ui.tr("trends.company_total")
+teams = [total, *report.teams]
+chosen = st.multiselect(ui.tr("trends.teams"), teams, default=teams, key="teams")
+# Suppression was decided over ALL teams above; choosing teams only filters what is drawn.
+charts = wt.trend_charts(report, lang)
+
+
+def filtered(chart):
+    return chart.transform_filter({"field": "team", "oneOf": chosen})
+
+
+for key, title in (("who5", "trends.who5_mean"), ("share_watch", "trends.share_watch"),
+                   ("share_urgent", "trends.share_urgent"), ("participation", "trends.participation"),
+                   ("harassment", "trends.harassment_reports"), ("incidents", "trends.incidents")):
+    st.subheader(ui.tr(title))
+    st.altair_chart(filtered(charts[key]), use_container_width=True)
+st.subheader(ui.tr("trends.k6_heading"))
+st.altair_chart(filtered(charts["k6"]))
+st.subheader(ui.tr("trends.job_heading"))
+st.altair_chart(filtered(charts["job"]))
+
+hidden = frame[(frame["note"] != "") & frame["team"].isin(chosen)]
+if not hidden.empty:
+    st.subheader(ui.tr("trends.hidden_heading"))
+    st.dataframe(hidden[["week", "team", "note"]].rename(columns={
+        "week": ui.tr("trends.col_week"), "team": ui.tr("trends.col_team"), "note": ""}),
+        hide_index=True, use_container_width=True)
+
+st.subheader(ui.tr("trends.table_heading"))
+st.dataframe(frame[frame["team"].isin(chosen)], hide_index=True, use_container_width=True)
+
+st.subheader(ui.tr("trends.free_text_heading", n=settings.min_group_size_free_text))
+shown_texts = [c for c in report.free_text if not c.suppressed and c.texts
+               and (c.team or total) in chosen]
+if not shown_texts:
+    st.caption(ui.tr("trends.free_text_none"))
+for cell in shown_texts:
+    with st.expander(f"{cell.week.isoformat()} · {cell.team or total}"):
+        for text in cell.texts:
+            st.markdown(f"- {text}")
+
+
+
+def csv_bytes() -> bytes:
+    """Built (and audited) only when HR clicks the download button."""
+    with ui.session() as s:
+        data = wt.trends_csv(s, viewer, report, lang)
+        s.commit()
+    return data
+
+
+st.download_button(ui.tr("trends.download"), csv_bytes, file_name="wellbeing_trends.csv",
+                   mime="text/csv", key="csv", on_click="ignore")
