@@ -59,7 +59,7 @@ def find_cycle(graph: Graph) -> list[str] | None:
             nxt = todo.pop(0)
             state = colour.get(nxt, black)  # unknown ids are reported elsewhere
             if state == grey:
-                return path[path.index(nxt):] + [nxt]
+                return path[path.index(nxt) :] + [nxt]
             if state == white:
                 colour[nxt] = grey
                 path.append(nxt)

@@ -142,9 +142,7 @@ def load_scenario(path: Path, phrases: PhraseLibrary) -> tuple[Scenario | None, 
         return None, _validation_errors(path, e)
 
 
-def load_catalogue(
-    directory: Path | None = None, *, phrases_file: Path | None = None
-) -> Catalogue:
+def load_catalogue(directory: Path | None = None, *, phrases_file: Path | None = None) -> Catalogue:
     """Load every ``*.toml`` in ``directory`` (default: ``scenarios/data/`` in this package).
 
     ``phrases_file`` is the shared phrase-group library (default: ``scenarios/phrases.toml``).

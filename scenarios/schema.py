@@ -227,7 +227,7 @@ class Branch(_Model):
     @model_validator(mode="after")
     def _check(self) -> Branch:
         if (self.goto is None) == (not self.end):
-            raise ValueError("a branch needs exactly one of `goto = \"<turn id>\"` or `end = true`")
+            raise ValueError('a branch needs exactly one of `goto = "<turn id>"` or `end = true`')
         conditions = bool(self.if_missing or self.if_found or self.if_ng or self.if_over_authority)
         if self.otherwise and conditions:
             raise ValueError("`otherwise = true` cannot be combined with other conditions")
@@ -251,9 +251,7 @@ class Branch(_Model):
             return False
         if isinstance(self.if_ng, tuple) and self.if_ng and not (set(self.if_ng) & ng_found):
             return False
-        if self.if_over_authority and not over_authority:
-            return False
-        return True
+        return not (self.if_over_authority and not over_authority)
 
 
 # --------------------------------------------------------------------------- turns
@@ -278,7 +276,7 @@ class Turn(_Model):
         if m := _LATIN.search(v):
             raise ValueError(
                 f"customer lines are read by TTS: write English words in katakana "
-                f"(found {m.group()!r} in {v[max(0, m.start() - 8): m.end() + 8]!r})"
+                f"(found {m.group()!r} in {v[max(0, m.start() - 8) : m.end() + 8]!r})"
             )
         return v
 
@@ -348,9 +346,7 @@ class Persona(_Model):
 
 
 def _graph_error(loc: tuple[str | int, ...], msg: str, value: Any) -> InitErrorDetails:
-    return InitErrorDetails(
-        type=PydanticCustomError("scenario_graph", msg), loc=loc, input=value
-    )
+    return InitErrorDetails(type=PydanticCustomError("scenario_graph", msg), loc=loc, input=value)
 
 
 class Scenario(_Model):
@@ -416,7 +412,9 @@ class Scenario(_Model):
                 )
             index.setdefault(t.id, i)
         if self.start not in index:
-            errors.append(_graph_error(("start",), f"start {self.start!r} is not a turn id", self.start))
+            errors.append(
+                _graph_error(("start",), f"start {self.start!r} is not a turn id", self.start)
+            )
         for i, t in enumerate(self.turns):
             for j, b in enumerate(t.branches):
                 if b.goto is not None and b.goto not in index:
@@ -473,7 +471,7 @@ class Scenario(_Model):
 
     @property
     def is_branching(self) -> bool:
-        return any(len(set((b.goto, b.end) for b in t.branches)) > 1 for t in self.turns)
+        return any(len({(b.goto, b.end) for b in t.branches}) > 1 for t in self.turns)
 
     def speed_for(self, turn: Turn) -> float:
         """The TTS speed of a customer line (turn override, else the persona's)."""

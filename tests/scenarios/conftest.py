@@ -48,7 +48,12 @@ BASE: dict[str, Any] = {
             "goal": "期限を約束する。",
             "required": [
                 "next_step",
-                {"id": "redelivery", "label": "再配達", "phrases": ["再配達"], "tip": "再配達を提案"},
+                {
+                    "id": "redelivery",
+                    "label": "再配達",
+                    "phrases": ["再配達"],
+                    "tip": "再配達を提案",
+                },
             ],
             "max_refund_yen": 3000,
             "model_answer": "本日中に再配達いたします。",

@@ -22,7 +22,9 @@ def _turn(branches, required=("apology", "empathy", "proposal"), ng=("blame", "b
 
 
 def _next(turn, found=(), missed=(), ng=(), over=False):
-    return next_turn(turn, found=set(found), missed=set(missed), ng_found=set(ng), over_authority=over)
+    return next_turn(
+        turn, found=set(found), missed=set(missed), ng_found=set(ng), over_authority=over
+    )
 
 
 RULES = [
@@ -49,7 +51,9 @@ def test_first_matching_rule_wins():
 
 
 def test_if_missing_matches_when_any_listed_group_is_missing():
-    t = _turn([{"if_missing": ["apology", "empathy"], "goto": "a"}, {"otherwise": True, "goto": "b"}])
+    t = _turn(
+        [{"if_missing": ["apology", "empathy"], "goto": "a"}, {"otherwise": True, "goto": "b"}]
+    )
     assert _next(t, found={"apology"}, missed={"empathy"}) == "a"
     assert _next(t, found={"apology", "empathy"}) == "b"
 
@@ -61,11 +65,13 @@ def test_if_found_needs_every_listed_group():
 
 
 def test_group_neither_found_nor_missed_matches_neither_condition():
-    t = _turn([
-        {"if_missing": ["proposal"], "goto": "missing"},
-        {"if_found": ["proposal"], "goto": "found"},
-        {"otherwise": True, "goto": "unknown"},
-    ])
+    t = _turn(
+        [
+            {"if_missing": ["proposal"], "goto": "missing"},
+            {"if_found": ["proposal"], "goto": "found"},
+            {"otherwise": True, "goto": "unknown"},
+        ]
+    )
     assert _next(t) == "unknown"
 
 
@@ -76,10 +82,12 @@ def test_if_ng_list_only_counts_listed_groups():
 
 
 def test_conditions_in_one_rule_are_combined_with_and():
-    t = _turn([
-        {"if_found": ["proposal"], "if_ng": True, "goto": "both"},
-        {"otherwise": True, "goto": "other"},
-    ])
+    t = _turn(
+        [
+            {"if_found": ["proposal"], "if_ng": True, "goto": "both"},
+            {"otherwise": True, "goto": "other"},
+        ]
+    )
     assert _next(t, found={"proposal"}) == "other"
     assert _next(t, ng={"blame"}) == "other"
     assert _next(t, found={"proposal"}, ng={"blame"}) == "both"

