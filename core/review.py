@@ -932,3 +932,62 @@ def seed_demo(session: Session, people: Mapping[str, User]) -> None:
                     text="語尾が少し速くなっています。句点で一拍おきましょう。")
         mark_reviewed(session, viewer, second.id)
     session.flush()
+
+
+# --- charts (Altair; plain data in, chart out) ---------------------------------------------
+
+
+def team_trend_chart(progress: TeamProgress, lang: str = "ja"):
+    """Each person's scores over time (the trainer's score where overridden), one line per
+    person, with the pass mark. None when there is no score to draw."""
+    import altair as alt
+    import pandas as pd
+
+    data = [
+        {"when": local_time(pt.at).replace(tzinfo=None), "score": pt.score,
+         "person": p.display_name, "scenario": pt.scenario_id or ""}
+        for p in progress.people for pt in p.trend
+    ]
+    if not data:
+        return None
+    df = pd.DataFrame(data)
+    lines = alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("when:T", title=t("team.axis_date", lang)),
+        y=alt.Y("score:Q", title=t("team.axis_score", lang), scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("person:N", title=t("team.col_name", lang)),
+        tooltip=["person:N", "scenario:N", "score:Q",
+                 alt.Tooltip("when:T", format="%Y-%m-%d %H:%M")],
+    )
+    rule = alt.Chart(pd.DataFrame({"mark": [pass_mark()], "label": [t("team.pass_line", lang)]})
+                     ).mark_rule(color="#e45756", strokeDash=[5, 4]).encode(
+        y="mark:Q", tooltip=["label:N", "mark:Q"])
+    return alt.layer(rule, lines).properties(height=280)
+
+
+def agreement_chart(rows: Sequence[AgreementRow], titles: Mapping[str, str] | None = None,
+                    lang: str = "ja"):
+    """Override rate per scenario (bars), coloured by the mean signed difference (red: the
+    machine scores too low, blue: too high). None without rows."""
+    import altair as alt
+    import pandas as pd
+
+    if not rows:
+        return None
+    titles = titles or {}
+    df = pd.DataFrame([
+        {"scenario": titles.get(r.scenario_id, r.scenario_id),
+         "rate": round(100 * (r.override_rate or 0.0), 1),
+         "signed": round(r.mean_signed_diff or 0.0, 1),
+         "reviewed": r.reviewed}
+        for r in rows
+    ])
+    return alt.Chart(df).mark_bar().encode(
+        x=alt.X("rate:Q", title=t("agreement.col_rate", lang), scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("scenario:N", title=t("agreement.col_scenario", lang), sort="-x"),
+        color=alt.Color("signed:Q", title=t("agreement.col_signed", lang),
+                        scale=alt.Scale(scheme="redblue", domainMid=0, reverse=True)),
+        tooltip=[alt.Tooltip("scenario:N", title=t("agreement.col_scenario", lang)),
+                 alt.Tooltip("rate:Q", title=t("agreement.col_rate", lang)),
+                 alt.Tooltip("signed:Q", title=t("agreement.col_signed", lang)),
+                 alt.Tooltip("reviewed:Q", title=t("agreement.col_reviewed", lang))],
+    ).properties(height=max(80, 36 * len(df)))
