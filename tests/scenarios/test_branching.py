@@ -140,3 +140,51 @@ def test_walk_every_path_with_next_turn(raw):
     assert _next(t1, found={"apology", "repeat_back"}) == "t2_calm"
     assert _next(s.turn("t2_angry")) == "t2_calm"
     assert _next(s.turn("t2_calm"), found={"next_step"}) is None
+
+
+# --------------------------------------------------------------------------- every shipped turn
+
+_CATALOGUE = None
+
+
+def _shipped_turns():
+    from scenarios.loader import load_catalogue
+
+    global _CATALOGUE
+    _CATALOGUE = _CATALOGUE or load_catalogue()
+    return [(s, t) for s in _CATALOGUE for t in s.turns]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "turn"), _shipped_turns(), ids=lambda x: getattr(x, "id", str(x))
+)
+def test_next_turn_is_total_on_shipped_turns(scenario, turn):
+    """Whatever the scorer reports, next_turn returns a turn of the scenario, or None only
+    where the scenario may end."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    req = sorted(g.id for g in turn.required)
+    ng = sorted(g.id for g in turn.ng)
+    ids = {t.id for t in scenario.turns}
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        found=st.sets(st.sampled_from(req)) if req else st.just(set()),
+        ng_found=st.sets(st.sampled_from(ng)) if ng else st.just(set()),
+        over=st.booleans(),
+    )
+    def check(found, ng_found, over):
+        nxt = next_turn(
+            turn,
+            found=found,
+            missed=set(req) - found,
+            ng_found=ng_found,
+            over_authority=over,
+        )
+        if nxt is None:
+            assert turn.can_end()
+        else:
+            assert nxt in ids and nxt in turn.targets()
+
+    check()
