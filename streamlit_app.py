@@ -81,18 +81,26 @@ def logout() -> None:
     st.rerun()
 
 
-language_switch()
 viewer = ui.current_viewer()
 if viewer is None:
-    st.navigation([st.Page(login_page, title=ui.tr("page.login"), icon=":material/login:")]).run()
+    language_switch()
+    st.navigation(
+        [st.Page(login_page, title=ui.tr("page.login"), icon=":material/login:")], position="hidden"
+    ).run()
 else:
     pages = [
         st.Page(spec.path, title=ui.tr(f"page.{spec.key}"), icon=spec.icon, url_path=spec.key)
         for spec in pages_for(viewer.role)
     ]
-    st.sidebar.caption(
-        ui.tr("app.signed_in_as", name=viewer.display_name, role=ui.tr(f"role.{Role(viewer.role).value}"))
-    )
-    if st.sidebar.button(ui.tr("app.logout"), icon=":material/logout:"):
-        logout()
-    st.navigation(pages).run()
+    current = st.navigation(pages, position="hidden")
+    with st.sidebar:
+        st.markdown(f"**{ui.tr('app.title')}**")
+        for page in pages:  # the menu: only the pages this role may open
+            st.page_link(page)
+        st.divider()
+        st.caption(ui.tr("app.signed_in_as", name=viewer.display_name,
+                         role=ui.tr(f"role.{Role(viewer.role).value}")))
+        if st.button(ui.tr("app.logout"), icon=":material/logout:"):
+            logout()
+    language_switch()
+    current.run()

@@ -89,11 +89,11 @@ PAGES: tuple[PageSpec, ...] = (
     _page("checkin", ":material/favorite:", Role.staff),
     _page("review", ":material/rate_review:", Role.trainer),
     _page("team", ":material/groups:", Role.trainer),
+    _page("admin", ":material/manage_accounts:", Role.admin),
     _page("agreement", ":material/balance:", Role.trainer, Role.admin),
     _page("trends", ":material/monitoring:", Role.hr),
     _page("one_on_one", ":material/forum:", Role.hr),
     _page("incidents", ":material/report:", Role.staff, Role.hr),
-    _page("admin", ":material/manage_accounts:", Role.admin),
 )
 PAGES_BY_KEY = {p.key: p for p in PAGES}
 

@@ -26,12 +26,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   fi
   echo "$want" > "$stamp"
 fi
-if [ "$extra" = dev ] && ! command -v chromium >/dev/null 2>&1; then
-  # Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+if [ "$extra" = dev ] && { ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; }; then
+  # Browser tests drive Debian's Chromium (Playwright cannot download its own browser here);
+  # the CJK fonts make the screenshots of the Japanese UI readable.
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
   else
-    echo "Chromium is missing: install Debian's 'chromium' package (sudo apt-get install chromium)" >&2
+    echo "Missing: Debian's 'chromium' and 'fonts-noto-cjk' (sudo apt-get install chromium fonts-noto-cjk)" >&2
     exit 1
   fi
 fi
