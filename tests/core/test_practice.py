@@ -16,7 +16,7 @@ from core.access import viewer_for
 from core.config import get_settings
 from core.models import Attempt, AttemptKind, AttemptStatus, Comment, Review
 from tests.conftest import ROOT
-from tests.pages.conftest import analysis_cache, practice_env  # noqa: F401 - fixtures
+from tests.pages.conftest import analysis_cache, practice_env  # noqa: F401 - shared cache fixtures
 
 DATA = ROOT / "tests" / "data"
 
@@ -100,7 +100,8 @@ def test_silence_is_no_speech_not_a_score(session, staff, scenario):
 
 
 @pytest.mark.slow
-def test_broken_model_setting_fails_then_retry_succeeds(practice_env, session, staff, scenario,
+@pytest.mark.usefixtures("practice_env")
+def test_broken_model_setting_fails_then_retry_succeeds(session, staff, scenario,
                                                         monkeypatch, tmp_path):
     """A real failure (the configured model does not exist), then a retry once it is fixed."""
     attempt = submit(session, staff, scenario, wav_bytes("answer_rude.flac"))
@@ -160,7 +161,8 @@ def test_only_staff_submit(session, make_user, scenario):
 
 
 @pytest.mark.slow
-def test_baseline_from_calibration_is_used_by_the_next_practice(practice_env, session, staff,
+@pytest.mark.usefixtures("practice_env")
+def test_baseline_from_calibration_is_used_by_the_next_practice(session, staff,
                                                                  scenario):
     assert practice.current_baseline(session, staff.id) is None
     cal = practice.submit_calibration(session, viewer=staff,
@@ -338,7 +340,8 @@ def test_charts_of_a_result_with_and_without_baseline():
 
 
 @pytest.mark.slow
-def test_demo_seed_creates_really_analysed_attempts(practice_env, session, monkeypatch):
+@pytest.mark.usefixtures("practice_env")
+def test_demo_seed_creates_really_analysed_attempts(session, monkeypatch):
     from core.demo import seed_demo
     from core.models import User
 
