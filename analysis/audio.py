@@ -42,8 +42,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "unreadable": (
         "音声ファイルを読み込めませんでした。ファイルが壊れているか、途中で切れている可能性があります。"
         "もう一度録音してください。",
-        "The audio file could not be read. It may be damaged or truncated. "
-        "Please record again.",
+        "The audio file could not be read. It may be damaged or truncated. Please record again.",
     ),
     "unsupported": (
         "対応していない音声形式です。WAV・FLAC・OGG・MP3 のいずれかを使ってください。",
@@ -64,8 +63,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "too_long": (
         "録音が長すぎます（{seconds:.0f} 秒）。{max_seconds:.0f} 秒以内にしてください。",
-        "The recording is too long ({seconds:.0f} s). Please keep it under "
-        "{max_seconds:.0f} s.",
+        "The recording is too long ({seconds:.0f} s). Please keep it under {max_seconds:.0f} s.",
     ),
 }
 
@@ -188,9 +186,7 @@ def load_audio(
         if not MIN_INPUT_SAMPLE_RATE <= sr <= MAX_INPUT_SAMPLE_RATE:
             raise AudioError.make("unsupported", "unsupported_rate", sr=sr)
         if frames > 0 and frames / sr > max_seconds:
-            raise AudioError.make(
-                "too_long", seconds=frames / sr, max_seconds=max_seconds
-            )
+            raise AudioError.make("too_long", seconds=frames / sr, max_seconds=max_seconds)
         try:
             # Read at most one frame past the limit: a header may understate the length.
             limit = int(max_seconds * sr) + 1

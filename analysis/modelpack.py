@@ -50,8 +50,16 @@ CHUNK = 1 << 20  # bytes per read while hashing / copying
 # Official openai-whisper models: dims -> alignment heads (from whisper/__init__.py), so that a
 # user's own .pt gets the right word-timestamp heads.
 _DIMS_KEYS = (
-    "n_mels", "n_audio_ctx", "n_audio_state", "n_audio_head", "n_audio_layer",
-    "n_vocab", "n_text_ctx", "n_text_state", "n_text_head", "n_text_layer",
+    "n_mels",
+    "n_audio_ctx",
+    "n_audio_state",
+    "n_audio_head",
+    "n_audio_layer",
+    "n_vocab",
+    "n_text_ctx",
+    "n_text_state",
+    "n_text_head",
+    "n_text_layer",
 )
 
 _MESSAGES: dict[str, tuple[str, str]] = {
@@ -71,13 +79,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "corrupt": (
         "音声認識モデルのファイル {path} が壊れているか、途中までしかありません"
         "（SHA-256 が一致しません）。",
-        "The speech-recognition model file {path} is corrupted or incomplete "
-        "(SHA-256 mismatch).",
+        "The speech-recognition model file {path} is corrupted or incomplete (SHA-256 mismatch).",
     ),
     "not_found": (
         "音声認識モデル {path} が見つかりません。設定のモデルの場所を確認してください。",
-        "The speech-recognition model {path} was not found. Check the model path in the "
-        "settings.",
+        "The speech-recognition model {path} was not found. Check the model path in the settings.",
     ),
     "incomplete_dir": (
         "モデルのフォルダ {path} に {missing} がありません。faster-whisper 形式のフォルダ"
@@ -149,8 +155,10 @@ def stamped_sha256(path: Path) -> str | None:
         st = path.stat()
     except (OSError, ValueError):
         return None
-    if stamp.get("name") == path.name and stamp.get("size") == st.st_size and (
-        stamp.get("mtime_ns") == st.st_mtime_ns
+    if (
+        stamp.get("name") == path.name
+        and stamp.get("size") == st.st_size
+        and (stamp.get("mtime_ns") == st.st_mtime_ns)
     ):
         return stamp.get("sha256")
     return None
@@ -440,7 +448,9 @@ def ct2_to_openai(model_dir: Path) -> ConvertedCheckpoint:
     return ConvertedCheckpoint(dims=dims, state_dict=sd, alignment_heads=heads)
 
 
-def alignment_heads_dump(heads: list[tuple[int, int]], n_text_layer: int, n_text_head: int) -> bytes:
+def alignment_heads_dump(
+    heads: list[tuple[int, int]], n_text_layer: int, n_text_head: int
+) -> bytes:
     """Encode (layer, head) pairs the way ``Whisper.set_alignment_heads`` expects:
     base85 of gzip (mtime 0) of a bool mask of shape (n_text_layer, n_text_head)."""
     mask = np.zeros((n_text_layer, n_text_head), dtype=bool)
@@ -503,7 +513,9 @@ def check_ct2_dir(model_dir: Path) -> Path:
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
         raise ModelPackError.make("not_found", path=model_dir)
-    missing = [n for n in ("model.bin", "config.json", "tokenizer.json") if not (model_dir / n).is_file()]
+    missing = [
+        n for n in ("model.bin", "config.json", "tokenizer.json") if not (model_dir / n).is_file()
+    ]
     if missing:
         raise ModelPackError.make("incomplete_dir", path=model_dir, missing=", ".join(missing))
     return model_dir
@@ -546,13 +558,23 @@ def official_alignment_heads(dims: dict[str, int]) -> bytes | None:
     import whisper
 
     table = {
-        (80, 384, 4, 4, 51865): "tiny", (80, 384, 4, 4, 51864): "tiny.en",
-        (80, 512, 8, 6, 51865): "base", (80, 512, 8, 6, 51864): "base.en",
-        (80, 768, 12, 12, 51865): "small", (80, 768, 12, 12, 51864): "small.en",
-        (80, 1024, 16, 24, 51865): "medium", (80, 1024, 16, 24, 51864): "medium.en",
-        (128, 1280, 20, 32, 51866): "large-v3", (128, 1280, 20, 4, 51866): "large-v3-turbo",
+        (80, 384, 4, 4, 51865): "tiny",
+        (80, 384, 4, 4, 51864): "tiny.en",
+        (80, 512, 8, 6, 51865): "base",
+        (80, 512, 8, 6, 51864): "base.en",
+        (80, 768, 12, 12, 51865): "small",
+        (80, 768, 12, 12, 51864): "small.en",
+        (80, 1024, 16, 24, 51865): "medium",
+        (80, 1024, 16, 24, 51864): "medium.en",
+        (128, 1280, 20, 32, 51866): "large-v3",
+        (128, 1280, 20, 4, 51866): "large-v3-turbo",
     }
-    key = (dims["n_mels"], dims["n_text_state"], dims["n_text_head"], dims["n_text_layer"],
-           dims["n_vocab"])
+    key = (
+        dims["n_mels"],
+        dims["n_text_state"],
+        dims["n_text_head"],
+        dims["n_text_layer"],
+        dims["n_vocab"],
+    )
     name = table.get(key)
     return whisper._ALIGNMENT_HEADS.get(name) if name else None
