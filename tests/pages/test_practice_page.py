@@ -93,8 +93,8 @@ def test_staff_answers_a_scenario_and_sees_score_transcript_and_next_turn(practi
     assert at.metric[0].value == f"{attempt.score} 点"
     assert "もう一歩（合格点 80 点）" in [w.value for w in at.warning]
     shown = texts(at)
-    assert "規則" in attempt.transcript and "**文字起こし**" in shown
-    assert ":red-background[" in shown  # 「規則ですので」 is an NG phrase
+    assert "**文字起こし**" in shown
+    assert "規則ですので" in attempt.transcript and "規則ですので" in shown
     assert "「お詫び」に当たる言葉が見つかりませんでした。" in shown  # the breakdown …
     assert "ヒント:" in shown  # … with its tips
     assert len(at.get("vega_lite_chart")) >= 3  # pitch, pace, pauses
