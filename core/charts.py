@@ -108,7 +108,7 @@ def pace_chart(result: Mapping[str, Any], baseline=None, *, lang: str = "ja") ->
     band = alt.Chart(pd.DataFrame({"lo": [low], "hi": [high], "y": [name]})).mark_bar(
         color=BAND_COLOUR, opacity=0.25, height=28
     ).encode(x=alt.X("lo:Q", title=name, scale=alt.Scale(domain=[0, top])), x2="hi:Q",
-             y=alt.Y("y:N", title=None))
+             y=alt.Y("y:N", title=None, axis=None))
     you = pd.DataFrame({"v": [value], "y": [name], "label": [t("practice.chart_you", lang)]})
     mark = alt.Chart(you).mark_tick(color=SPEECH_COLOUR, thickness=4, size=34).encode(
         x="v:Q", y="y:N", tooltip=["label:N", alt.Tooltip("v:Q", format=".1f")])
@@ -142,7 +142,7 @@ def pauses_chart(result: Mapping[str, Any], *, lang: str = "ja") -> alt.Chart | 
         return None
     df = pd.DataFrame(rows)
     df["seconds"] = (df["end"] - df["start"]).round(2)
-    colour = alt.Color("kind:N", title=None, scale=alt.Scale(
+    colour = alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom"), scale=alt.Scale(
         domain=[speaking, pause, long_pause], range=[SPEECH_COLOUR, PAUSE_COLOUR, LONG_PAUSE_COLOUR]))
     return alt.Chart(df).mark_bar(height=26).encode(
         x=alt.X("start:Q", title=t("practice.chart_time", lang),
@@ -150,7 +150,7 @@ def pauses_chart(result: Mapping[str, Any], *, lang: str = "ja") -> alt.Chart | 
         x2="end:Q",
         color=colour,
         tooltip=["kind:N", alt.Tooltip("start:Q", format=".2f"), alt.Tooltip("seconds:Q")],
-    ).properties(height=60)
+    ).properties(height=50)
 
 
 def scores_chart(rows: Sequence[Mapping[str, Any]], *, lang: str = "ja") -> alt.LayerChart | None:

@@ -520,14 +520,14 @@ DEMO_SCENARIO = "late_delivery"
 def seed_demo(session: Session, people: dict[str, User]) -> None:
     """A few really analysed attempts for demo staff (the clips in ``core/demo_audio``).
 
-    Each clip is analysed once with the real pipeline and its result reused for every demo
-    attempt of that clip. A clip that cannot be analysed leaves its attempts stored as
+    Each clip is analysed once per baseline with the real pipeline and its result reused for
+    every demo attempt of that clip and baseline. A clip that cannot be analysed leaves its attempts stored as
     ``failed`` (the demo still starts). Flushes, does not commit (``core.demo`` commits).
     """
     catalogue = load_scenarios()
     scenario = catalogue.get(DEMO_SCENARIO)
     now = utcnow()
-    cache: dict[str, Attempt] = {}
+    cache: dict[tuple, Attempt] = {}
 
     def add(username: str, clip: str, days: int, kind: AttemptKind) -> None:
         user = people.get(username)
@@ -547,13 +547,14 @@ def seed_demo(session: Session, people: dict[str, User]) -> None:
                           **fields)
         session.add(attempt)
         session.flush()
-        key = f"{kind.value}:{clip}"
+        baseline = (current_baseline(session, user.id) if kind == AttemptKind.practice
+                    else None)
+        key = (kind.value, clip, baseline)  # same clip, same baseline: same analysis
         if key in cache:
             _copy_analysis(cache[key], attempt)
         else:
-            # Demo scores are computed without a baseline, so that one analysis fits everyone.
             _run_analysis(session, attempt, progress=None, catalogue=catalogue,
-                          use_baseline=False)
+                          baseline=baseline, use_baseline=False)
             cache[key] = attempt
         session.add(attempt)
         session.flush()

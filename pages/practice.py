@@ -86,8 +86,11 @@ def render_breakdown(result: dict) -> None:
             st.caption(ui.tr("practice.tip", tip=item["tip_ja"]))
 
 
-def render_charts(result: dict) -> None:
+def render_charts(result: dict, user_id: int) -> None:
     baseline = result.get("baseline")
+    if not baseline:  # scored before a calibration: still show the person's usual voice
+        with ui.session() as s:
+            baseline = practice.current_baseline(s, user_id)
     pitch = charts.pitch_chart(result, baseline, lang=LANG)
     if pitch is not None:
         st.markdown(f"**{ui.tr('practice.pitch')}**")
@@ -141,7 +144,7 @@ def render_feedback(attempt, turn=None) -> None:
         st.warning(ui.tr("practice.not_passed", mark=mark))
     render_breakdown(result)
     render_transcript(result)
-    render_charts(result)
+    render_charts(result, attempt.user_id)
     if turn is not None:
         with st.expander(ui.tr("practice.model_answer")):
             st.write(turn.model_answer)
