@@ -36,10 +36,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", help="scenario id (scores content with that turn's rubric)")
     p.add_argument("--turn", help="turn id within the scenario (default: the start turn)")
     p.add_argument("--engine", choices=ENGINES, default="faster-whisper")
-    p.add_argument("--model-path", type=Path, default=None,
-                   help="own faster-whisper folder or openai-whisper .pt (default: bundled base)")
-    p.add_argument("--cache-dir", type=Path, default=None,
-                   help="model cache (default: $DOJO_DATA_DIR/models or ./data/models)")
+    p.add_argument(
+        "--model-path",
+        type=Path,
+        default=None,
+        help="own faster-whisper folder or openai-whisper .pt (default: bundled base)",
+    )
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="model cache (default: $DOJO_DATA_DIR/models or ./data/models)",
+    )
     p.add_argument("--beam-size", type=int, default=1)
     p.add_argument("--threads", type=int, default=0, help="CPU threads, 0 = all cores")
     p.add_argument("--max-seconds", type=float, default=300.0)
@@ -89,9 +97,15 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"file not found: {args.file}")
         progress = None if args.json else (lambda stage: print(f"… {stage}", file=sys.stderr))
         result = analyse(
-            args.file, rubric=rubric, engine=args.engine, model_path=args.model_path,
-            cache_dir=args.cache_dir or default_cache_dir(), beam_size=args.beam_size,
-            threads=args.threads, max_seconds=args.max_seconds, progress=progress,
+            args.file,
+            rubric=rubric,
+            engine=args.engine,
+            model_path=args.model_path,
+            cache_dir=args.cache_dir or default_cache_dir(),
+            beam_size=args.beam_size,
+            threads=args.threads,
+            max_seconds=args.max_seconds,
+            progress=progress,
         )
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)

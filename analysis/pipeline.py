@@ -94,10 +94,22 @@ class Result:
         return {
             k: getattr(self, k)
             for k in (
-                "morae_per_s_span", "morae_per_s_speaking", "chars_per_min", "filler_ratio",
-                "filler_count", "long_pause_count", "pause_count", "longest_pause_s",
-                "pause_ratio", "f0_median_hz", "f0_sd_st", "f0_range_st", "loudness_dbfs",
-                "noise_floor_dbfs", "snr_db", "clipping_ratio",
+                "morae_per_s_span",
+                "morae_per_s_speaking",
+                "chars_per_min",
+                "filler_ratio",
+                "filler_count",
+                "long_pause_count",
+                "pause_count",
+                "longest_pause_s",
+                "pause_ratio",
+                "f0_median_hz",
+                "f0_sd_st",
+                "f0_range_st",
+                "loudness_dbfs",
+                "noise_floor_dbfs",
+                "snr_db",
+                "clipping_ratio",
             )
         }
 
@@ -129,7 +141,7 @@ class Result:
         return _jsonable(d)
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Result":
+    def from_dict(cls, d: Mapping[str, Any]) -> Result:
         """Inverse of :meth:`to_dict` (unknown keys are ignored)."""
         names = {f.name for f in fields(cls)} - {"rubric", "score", "baseline"}
         kw = {k: v for k, v in d.items() if k in names}
@@ -137,18 +149,28 @@ class Result:
         kw["filler_spans"] = [tuple(s) for s in d.get("filler_spans", [])]
         r = cls(**kw)
         if d.get("rubric") is not None:
-            r.rubric = RubricResult.from_dict({
-                "required": d["rubric"], "ng": d.get("ng_phrases") or [],
-                "amounts": d.get("refund_amounts") or [], "max_refund_yen": d.get("max_refund_yen"),
-                "escalation": d.get("escalation"),
-            })
+            r.rubric = RubricResult.from_dict(
+                {
+                    "required": d["rubric"],
+                    "ng": d.get("ng_phrases") or [],
+                    "amounts": d.get("refund_amounts") or [],
+                    "max_refund_yen": d.get("max_refund_yen"),
+                    "escalation": d.get("escalation"),
+                }
+            )
         if d.get("score") is not None:
-            r.score = Score.from_dict({
-                "total": d["score"], "passed": d["passed"], "content": d.get("content_score"),
-                "delivery": d["delivery_score"], "content_max": d["content_max"],
-                "delivery_max": d["delivery_max"], "pass_mark": d["pass_mark"],
-                "items": d.get("breakdown") or [],
-            })
+            r.score = Score.from_dict(
+                {
+                    "total": d["score"],
+                    "passed": d["passed"],
+                    "content": d.get("content_score"),
+                    "delivery": d["delivery_score"],
+                    "content_max": d["content_max"],
+                    "delivery_max": d["delivery_max"],
+                    "pass_mark": d["pass_mark"],
+                    "items": d.get("breakdown") or [],
+                }
+            )
         if d.get("baseline"):
             r.baseline = Baseline.from_dict(d["baseline"])
         return r
@@ -240,16 +262,28 @@ def analyse(
     result.speech_regions = [(float(a), float(b)) for a, b in regions]
 
     clock.stage("transcribe")
-    tr = transcribe(x, engine=engine, model_path=model_path, cache_dir=cache_dir,
-                    beam_size=beam_size, threads=threads, speech_regions=regions)
+    tr = transcribe(
+        x,
+        engine=engine,
+        model_path=model_path,
+        cache_dir=cache_dir,
+        beam_size=beam_size,
+        threads=threads,
+        speech_regions=regions,
+    )
     text, loops = collapse_repeats(tr.text)
     if loops:
         result.warnings.append("repetition_removed")  # Whisper looped; the loop is not speech
     result.transcript = text
     result.engine, result.model_sha256, result.language = tr.engine, tr.model_sha256, tr.language
     result.segments = [
-        {"start": round(s.start, 3), "end": round(s.end, 3), "text": s.text,
-         "avg_logprob": round(s.avg_logprob, 4), "no_speech_prob": round(s.no_speech_prob, 4)}
+        {
+            "start": round(s.start, 3),
+            "end": round(s.end, 3),
+            "text": s.text,
+            "avg_logprob": round(s.avg_logprob, 4),
+            "no_speech_prob": round(s.no_speech_prob, 4),
+        }
         for s in tr.segments
     ]
 
@@ -296,17 +330,30 @@ def result_summary_ja(result: Result) -> str:
         return result.message_ja or NO_SPEECH_MESSAGE_JA
     lines = [f"文字起こし: {result.transcript}"]
     if result.morae_per_s_span is not None:
-        lines.append(f"話速: {result.morae_per_s_span:.1f} モーラ/秒（{result.chars_per_min:.0f} 字/分）")
+        lines.append(
+            f"話速: {result.morae_per_s_span:.1f} モーラ/秒（{result.chars_per_min:.0f} 字/分）"
+        )
     if result.f0_median_hz is not None:
         lines.append(f"声の高さ: {result.f0_median_hz:.0f} Hz・抑揚 {result.f0_sd_st:.1f} 半音")
-    lines.append(f"間: {result.pause_count} 回（3 秒以上 {result.long_pause_count} 回）・"
-                 f"つなぎ言葉: {result.filler_count} 回")
+    lines.append(
+        f"間: {result.pause_count} 回（3 秒以上 {result.long_pause_count} 回）・"
+        f"つなぎ言葉: {result.filler_count} 回"
+    )
     if result.score is not None:
         s = result.score
-        lines.append(f"得点: {s.total:.0f} / 100（{'合格' if s.passed else '不合格'}・合格点 {s.pass_mark:.0f}）")
+        lines.append(
+            f"得点: {s.total:.0f} / 100（{'合格' if s.passed else '不合格'}・合格点 {s.pass_mark:.0f}）"
+        )
         for d in s.deductions:
             lines.append(f"  −{d.points:.1f} {d.explanation_ja} → {d.tip_ja}")
     return "\n".join(lines)
 
 
-__all__ = ["ANALYSIS_VERSION", "NO_SPEECH_MESSAGE_JA", "STAGES", "Result", "analyse", "result_summary_ja"]
+__all__ = [
+    "ANALYSIS_VERSION",
+    "NO_SPEECH_MESSAGE_JA",
+    "STAGES",
+    "Result",
+    "analyse",
+    "result_summary_ja",
+]

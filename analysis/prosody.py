@@ -14,6 +14,7 @@ dBFS = 20·log10(RMS) with full scale 1.0 (a full-scale sine is −3 dBFS).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
@@ -25,6 +26,8 @@ from analysis.vad import (
     Pause,
     Region,
     frame_rms_db,
+)
+from analysis.vad import (
     pauses as find_pauses,
 )
 
@@ -134,16 +137,28 @@ def pitch_track(
         if b - a < hop_length:
             continue
         f0, _, _ = librosa.pyin(
-            x[a:b], fmin=fmin, fmax=fmax, sr=sr, frame_length=frame_length,
-            hop_length=hop_length, resolution=resolution, center=True,
+            x[a:b],
+            fmin=fmin,
+            fmax=fmax,
+            sr=sr,
+            frame_length=frame_length,
+            hop_length=hop_length,
+            resolution=resolution,
+            center=True,
         )
         if refine and np.isfinite(f0).any():
             fine = librosa.yin(
-                x[a:b], fmin=fmin, fmax=fmax, sr=sr, frame_length=frame_length,
-                hop_length=hop_length, center=True,
+                x[a:b],
+                fmin=fmin,
+                fmax=fmax,
+                sr=sr,
+                frame_length=frame_length,
+                hop_length=hop_length,
+                center=True,
             )[: len(f0)]
-            close = np.isfinite(f0) & (np.abs(12 * np.log2(fine / np.where(np.isfinite(f0), f0, 1.0)))
-                                       <= REFINE_MAX_ST)
+            close = np.isfinite(f0) & (
+                np.abs(12 * np.log2(fine / np.where(np.isfinite(f0), f0, 1.0))) <= REFINE_MAX_ST
+            )
             f0 = np.where(close, fine, f0)
         t = a / sr + np.arange(len(f0)) * hop_length / sr
         keep = (t >= start - 1e-9) & (t <= end + 1e-9)
@@ -184,7 +199,9 @@ def remove_outliers(
     return PitchTrack(t, f0)
 
 
-def contour(track: PitchTrack, *, step_s: float = CONTOUR_STEP_S) -> tuple[list[float], list[float | None]]:
+def contour(
+    track: PitchTrack, *, step_s: float = CONTOUR_STEP_S
+) -> tuple[list[float], list[float | None]]:
     """Downsampled contour for charts: bin centres (s) and median Hz per bin (``None`` when
     the bin has no voiced frame). Bins span the track's first to last frame."""
     if track.times.size == 0:
@@ -229,13 +246,15 @@ def speaking_time(regions: list[Region], *, min_gap_s: float = SPEAKING_GAP_S) -
     if not regions:
         return 0.0
     total = regions[-1][1] - regions[0][0]
-    for (_, e0), (s1, _) in zip(regions, regions[1:]):
+    for (_, e0), (s1, _) in pairwise(regions):
         if s1 - e0 >= min_gap_s:
             total -= s1 - e0
     return float(total)
 
 
-def pace(morae: int, chars: int, regions: list[Region], *, min_gap_s: float = SPEAKING_GAP_S) -> Pace:
+def pace(
+    morae: int, chars: int, regions: list[Region], *, min_gap_s: float = SPEAKING_GAP_S
+) -> Pace:
     """Morae per second over the speech span and over speaking time; characters per minute.
 
     Norms (notes/domain.md): NTT normal 6–7 morae/s, fast 9–10, slow < 5; NHK ~300 chars/min.
@@ -299,8 +318,10 @@ def loudness(
         mask[int(s * sr) : int(e * sr)] = True
     speech = rms_dbfs(x[mask]) if mask.any() else None
     db = frame_rms_db(x, sr, frame_s)
-    n = int(round(frame_s * sr))
-    frame_speech = mask[: db.size * n].reshape(db.size, n).any(axis=1) if db.size else np.zeros(0, bool)
+    n = round(frame_s * sr)
+    frame_speech = (
+        mask[: db.size * n].reshape(db.size, n).any(axis=1) if db.size else np.zeros(0, bool)
+    )
     quiet = db[~frame_speech]
     pool = quiet if quiet.size >= MIN_NOISE_FRAMES else db
     floor = float(np.percentile(pool, noise_percentile)) if pool.size else SILENCE_FLOOR_DBFS

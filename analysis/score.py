@@ -59,7 +59,7 @@ class Score:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Score":
+    def from_dict(cls, d: Mapping[str, Any]) -> Score:
         d = dict(d)
         d["items"] = [Deduction(**i) for i in d.get("items", [])]
         return cls(**d)
@@ -76,7 +76,7 @@ class Baseline:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Baseline":
+    def from_dict(cls, d: Mapping[str, Any]) -> Baseline:
         return cls(float(d["f0_median_hz"]), float(d["morae_per_s_span"]))
 
 
@@ -123,7 +123,9 @@ def derived_metrics(metrics: Mapping[str, Any], baseline: Baseline | None) -> di
     m.setdefault("pace_vs_usual_ratio", None)
     if baseline is not None:
         if m.get("f0_median_hz") and baseline.f0_median_hz > 0:
-            m["f0_vs_usual_st"] = round(12 * math.log2(m["f0_median_hz"] / baseline.f0_median_hz), 3)
+            m["f0_vs_usual_st"] = round(
+                12 * math.log2(m["f0_median_hz"] / baseline.f0_median_hz), 3
+            )
         if m.get("morae_per_s_span") and baseline.morae_per_s_span > 0:
             m["pace_vs_usual_ratio"] = round(m["morae_per_s_span"] / baseline.morae_per_s_span, 3)
     return m
@@ -131,7 +133,8 @@ def derived_metrics(metrics: Mapping[str, Any], baseline: Baseline | None) -> di
 
 def _delivery_items(metrics: Mapping[str, Any], cfg: dict, total_points: float) -> list[Deduction]:
     applicable = [
-        (key, item) for key, item in cfg["delivery"].items()
+        (key, item)
+        for key, item in cfg["delivery"].items()
         if metrics.get(item["metric"]) is not None
     ]
     weight_sum = sum(item["weight"] for _, item in applicable)
@@ -142,12 +145,29 @@ def _delivery_items(metrics: Mapping[str, Any], cfg: dict, total_points: float) 
         band = _band(value, item.get("bands", []))
         kw = {"value": value, "pct": value * 100}
         if band is None:
-            out.append(Deduction(key, DELIVERY, 0.0, round(max_points, 2),
-                                 _fmt(item.get("good", ""), **kw), "", value))
+            out.append(
+                Deduction(
+                    key,
+                    DELIVERY,
+                    0.0,
+                    round(max_points, 2),
+                    _fmt(item.get("good", ""), **kw),
+                    "",
+                    value,
+                )
+            )
         else:
-            out.append(Deduction(key, DELIVERY, round(max_points * band["deduct"], 2),
-                                 round(max_points, 2), _fmt(band["explanation"], **kw),
-                                 band["tip"], value))
+            out.append(
+                Deduction(
+                    key,
+                    DELIVERY,
+                    round(max_points * band["deduct"], 2),
+                    round(max_points, 2),
+                    _fmt(band["explanation"], **kw),
+                    band["tip"],
+                    value,
+                )
+            )
     return out
 
 
@@ -158,23 +178,52 @@ def _content_items(rr: RubricResult, cfg: dict, total_points: float) -> list[Ded
     for g in rr.required:
         pts = total_points * g.weight / weight_sum if weight_sum else 0.0
         if g.found:
-            out.append(Deduction(f"required:{g.id}", CONTENT, 0.0, round(pts, 2),
-                                 _fmt(c["found_explanation"], label=g.label, matched=g.matched_text)))
+            out.append(
+                Deduction(
+                    f"required:{g.id}",
+                    CONTENT,
+                    0.0,
+                    round(pts, 2),
+                    _fmt(c["found_explanation"], label=g.label, matched=g.matched_text),
+                )
+            )
         else:
             tip = g.tip or _fmt(c["missing_tip"], example=g.example or g.label)
-            out.append(Deduction(f"required:{g.id}", CONTENT, round(pts, 2), round(pts, 2),
-                                 _fmt(c["missing_explanation"], label=g.label), tip))
+            out.append(
+                Deduction(
+                    f"required:{g.id}",
+                    CONTENT,
+                    round(pts, 2),
+                    round(pts, 2),
+                    _fmt(c["missing_explanation"], label=g.label),
+                    tip,
+                )
+            )
     for g in rr.ng_found:
-        out.append(Deduction(f"ng:{g.id}", CONTENT, float(c["ng_points"]), float(c["ng_points"]),
-                             _fmt(c["ng_explanation"], label=g.label, matched=g.matched_text),
-                             g.tip or c["ng_tip"]))
+        out.append(
+            Deduction(
+                f"ng:{g.id}",
+                CONTENT,
+                float(c["ng_points"]),
+                float(c["ng_points"]),
+                _fmt(c["ng_explanation"], label=g.label, matched=g.matched_text),
+                g.tip or c["ng_tip"],
+            )
+        )
     over = rr.over_limit
     if over:
         worst = max(over, key=lambda a: a.yen)
-        out.append(Deduction("authority", CONTENT, float(c["over_limit_points"]),
-                             float(c["over_limit_points"]),
-                             _fmt(c["over_limit_explanation"], limit=rr.max_refund_yen, yen=worst.yen),
-                             c["over_limit_tip"], float(worst.yen)))
+        out.append(
+            Deduction(
+                "authority",
+                CONTENT,
+                float(c["over_limit_points"]),
+                float(c["over_limit_points"]),
+                _fmt(c["over_limit_explanation"], limit=rr.max_refund_yen, yen=worst.yen),
+                c["over_limit_tip"],
+                float(worst.yen),
+            )
+        )
     elif rr.max_refund_yen is not None and rr.escalation is not None and rr.escalation.found:
         out.append(Deduction("authority", CONTENT, 0.0, 0.0, c["escalation_good"]))
     return out
@@ -201,7 +250,10 @@ def score(
         content_max = float(cfg["weights"]["content"])
         delivery_max = float(cfg["weights"]["delivery"])
     else:
-        content_max, delivery_max = 0.0, float(cfg["weights"]["content"] + cfg["weights"]["delivery"])
+        content_max, delivery_max = (
+            0.0,
+            float(cfg["weights"]["content"] + cfg["weights"]["delivery"]),
+        )
     items = []
     content = None
     if rubric_result is not None:

@@ -63,8 +63,19 @@ FILLER_FOLLOWERS = "、。，．,.！？!?　 …‥"
 
 # Markers that a refund amount is not being promised (its sentence refuses or escalates).
 NON_PROMISE_MARKERS: tuple[str, ...] = (
-    "上司", "責任者", "上の者", "上席", "担当部署", "権限", "確認", "かねます", "できません",
-    "出来ません", "致しかね", "いたしかね", "相談",
+    "上司",
+    "責任者",
+    "上の者",
+    "上席",
+    "担当部署",
+    "権限",
+    "確認",
+    "かねます",
+    "できません",
+    "出来ません",
+    "致しかね",
+    "いたしかね",
+    "相談",
 )
 # Escalation phrases (matched on kana readings like the rubric).
 ESCALATION = PhraseGroup(
@@ -199,19 +210,51 @@ def count_chars(text: str) -> int:
 # Sound-aware edit distance on morae
 # ---------------------------------------------------------------------------------------------
 _ROWS = {
-    "": "アイウエオ", "k": "カキクケコ", "g": "ガギグゲゴ", "s": "サシスセソ", "z": "ザジズゼゾ",
-    "t": "タチツテト", "d": "ダヂヅデド", "n": "ナニヌネノ", "h": "ハヒフヘホ", "b": "バビブベボ",
-    "p": "パピプペポ", "m": "マミムメモ", "y": "ヤ_ユ_ヨ", "r": "ラリルレロ", "w": "ワヰ_ヱヲ",
+    "": "アイウエオ",
+    "k": "カキクケコ",
+    "g": "ガギグゲゴ",
+    "s": "サシスセソ",
+    "z": "ザジズゼゾ",
+    "t": "タチツテト",
+    "d": "ダヂヅデド",
+    "n": "ナニヌネノ",
+    "h": "ハヒフヘホ",
+    "b": "バビブベボ",
+    "p": "パピプペポ",
+    "m": "マミムメモ",
+    "y": "ヤ_ユ_ヨ",
+    "r": "ラリルレロ",
+    "w": "ワヰ_ヱヲ",
 }
-_SPECIAL_CONSONANT = {"シ": "sh", "ジ": "j", "チ": "ch", "ツ": "ts", "ヂ": "j", "ヅ": "z", "フ": "f"}
+_SPECIAL_CONSONANT = {
+    "シ": "sh",
+    "ジ": "j",
+    "チ": "ch",
+    "ツ": "ts",
+    "ヂ": "j",
+    "ヅ": "z",
+    "フ": "f",
+}
 _KANA_CV: dict[str, tuple[str, str]] = {}
 for _c, _row in _ROWS.items():
     for _v, _k in zip("aiueo", _row):
         if _k != "_":
             _KANA_CV[_k] = (_SPECIAL_CONSONANT.get(_k, _c), _v)
-_KANA_CV.update({"ヲ": ("", "o"), "ヴ": ("v", "u"), "ァ": ("", "a"), "ィ": ("", "i"),
-                 "ゥ": ("", "u"), "ェ": ("", "e"), "ォ": ("", "o"), "ャ": ("y", "a"),
-                 "ュ": ("y", "u"), "ョ": ("y", "o"), "ヮ": ("w", "a")})
+_KANA_CV.update(
+    {
+        "ヲ": ("", "o"),
+        "ヴ": ("v", "u"),
+        "ァ": ("", "a"),
+        "ィ": ("", "i"),
+        "ゥ": ("", "u"),
+        "ェ": ("", "e"),
+        "ォ": ("", "o"),
+        "ャ": ("y", "a"),
+        "ュ": ("y", "u"),
+        "ョ": ("y", "o"),
+        "ヮ": ("w", "a"),
+    }
+)
 # Consonants Whisper and listeners confuse; a substitution inside a class with the same vowel
 # costs half (シ/チ, ス/ツ, カ/ガ, タ/ダ, ハ/バ/パ).
 _CONFUSABLE = ({"s", "sh", "z", "j", "ch", "ts"}, {"k", "g"}, {"t", "d"}, {"h", "f", "b", "p"})
@@ -309,7 +352,10 @@ def _best_start(pm: list[str], tm: list[str], end: int) -> int:
         row = [(d[i - 1][0][0] + indel_cost(pm[i - 1]), 0)]
         for j in range(1, n + 1):
             cands = (
-                (d[i - 1][j - 1][0] + substitution_cost(pm[i - 1], window[j - 1]), d[i - 1][j - 1][1]),
+                (
+                    d[i - 1][j - 1][0] + substitution_cost(pm[i - 1], window[j - 1]),
+                    d[i - 1][j - 1][1],
+                ),
                 (d[i - 1][j][0] + indel_cost(pm[i - 1]), d[i - 1][j][1]),
                 (row[j - 1][0] + indel_cost(window[j - 1]), row[j - 1][1]),
             )
@@ -327,7 +373,11 @@ class _Indexed:
         self.morae: list[str] = []
         self.spans: list[Span] = []
         for ch, span in zip(r.kana, r.spans):
-            if ch in SMALL_KANA and self.morae and self.morae[-1][-1] not in (LONG_VOWEL, SOKUON, HATSUON):
+            if (
+                ch in SMALL_KANA
+                and self.morae
+                and self.morae[-1][-1] not in (LONG_VOWEL, SOKUON, HATSUON)
+            ):
                 self.morae[-1] += ch
                 s0, _ = self.spans[-1]
                 self.spans[-1] = (min(s0, span[0]), max(self.spans[-1][1], span[1]))
@@ -343,7 +393,9 @@ class _Indexed:
         self.offsets[pos] = len(self.morae)
 
 
-def find_phrase(text: str | _Indexed, phrase: str, *, max_distance: float | None = None) -> Match | None:
+def find_phrase(
+    text: str | _Indexed, phrase: str, *, max_distance: float | None = None
+) -> Match | None:
     """Best occurrence of ``phrase`` in ``text`` compared on kana readings, or ``None``.
 
     ``max_distance`` defaults to :func:`tolerance` of the phrase's mora count.
@@ -436,7 +488,7 @@ class RubricResult:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "RubricResult":
+    def from_dict(cls, d: dict) -> RubricResult:
         def group(g: dict) -> GroupResult:
             g = dict(g)
             if g.get("span") is not None:
@@ -467,10 +519,21 @@ def match_group(text: str | _Indexed, group: PhraseGroup) -> GroupResult:
         if m and (best is None or (m.distance, m.span[0]) < (best.distance, best.span[0])):
             best = m
     if best is None:
-        return GroupResult(group.id, group.label, False, weight=group.weight, tip=group.tip,
-                           example=example)
-    return GroupResult(group.id, group.label, True, best.phrase, best.matched_text, best.span,
-                       best.distance, group.weight, group.tip, example)
+        return GroupResult(
+            group.id, group.label, False, weight=group.weight, tip=group.tip, example=example
+        )
+    return GroupResult(
+        group.id,
+        group.label,
+        True,
+        best.phrase,
+        best.matched_text,
+        best.span,
+        best.distance,
+        group.weight,
+        group.tip,
+        example,
+    )
 
 
 def match_rubric(text: str, rubric: Rubric) -> RubricResult:
@@ -502,7 +565,9 @@ _YEN_RE = re.compile(r"([0-9〇零一二三四五六七八九十百千万億,]+)
 def parse_japanese_number(s: str) -> int | None:
     """「5,000」「五千」「3万」「1万2千」「3万5000」→ int; ``None`` if it holds no numeral."""
     s = unicodedata.normalize("NFKC", s).replace(",", "")
-    if not s or not any(c.isdigit() or c in _DIGITS or c in _SMALL_UNITS or c in _BIG_UNITS for c in s):
+    if not s or not any(
+        c.isdigit() or c in _DIGITS or c in _SMALL_UNITS or c in _BIG_UNITS for c in s
+    ):
         return None
     total = section = num = 0
     seen_digit = False
@@ -546,7 +611,7 @@ def find_yen_amounts(text: str) -> list[YenAmount]:
 # Whisper repetition loops
 # ---------------------------------------------------------------------------------------------
 REPEAT_MIN = 4  # a unit said this many times in a row is a decoding loop, not speech
-_REPEAT_RE = re.compile(r"(.{2,20}?)\1{%d,}" % (REPEAT_MIN - 1), re.DOTALL)
+_REPEAT_RE = re.compile(r"(.{2,20}?)\1{" + str(REPEAT_MIN - 1) + ",}", re.DOTALL)
 
 
 def collapse_repeats(text: str) -> tuple[str, int]:
@@ -602,8 +667,10 @@ def find_fillers(text: str) -> list[FillerHit]:
                 continue
             if variant in AMBIGUOUS_FILLERS:
                 nxt = m.end()
-                ok = nxt >= len(hira) or hira[nxt] in FILLER_FOLLOWERS or any(
-                    p.match(hira, nxt) for v, p in _FILLER_PATTERNS if v != variant
+                ok = (
+                    nxt >= len(hira)
+                    or hira[nxt] in FILLER_FOLLOWERS
+                    or any(p.match(hira, nxt) for v, p in _FILLER_PATTERNS if v != variant)
                 )  # まあまあ (reduplication) is a word, not two fillers
                 if not ok:
                     continue

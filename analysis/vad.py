@@ -9,6 +9,7 @@ digital zeros, so a fixed, seeded -70 dBFS dither is added before it sees the si
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import webrtcvad
@@ -60,7 +61,9 @@ class SpeechCheck:
     reason: str  # "ok" or the first check that failed
 
 
-def dither(samples: np.ndarray, level_dbfs: float = DITHER_DBFS, seed: int = DITHER_SEED) -> np.ndarray:
+def dither(
+    samples: np.ndarray, level_dbfs: float = DITHER_DBFS, seed: int = DITHER_SEED
+) -> np.ndarray:
     """Add seeded Gaussian noise at ``level_dbfs`` RMS (dBFS, full scale = 1.0).
 
     Deterministic: the same input always gives the same output.
@@ -90,7 +93,7 @@ def frame_decisions(
     x = np.asarray(samples, dtype=np.float32)
     if dither_dbfs is not None:
         x = dither(x, dither_dbfs)
-    n = int(round(sr * frame_s))
+    n = round(sr * frame_s)
     count = len(x) // n
     if count == 0:
         return np.zeros(0, dtype=bool)
@@ -148,7 +151,9 @@ def speech_regions(
     at least ``min_region_s``. Boundaries are accurate to about one 30 ms frame.
     """
     dec = frame_decisions(samples, sr, mode=mode)
-    return decisions_to_regions(dec, VAD_FRAME_S, merge_gap_s=merge_gap_s, min_region_s=min_region_s)
+    return decisions_to_regions(
+        dec, VAD_FRAME_S, merge_gap_s=merge_gap_s, min_region_s=min_region_s
+    )
 
 
 def pauses(regions: list[Region], *, min_pause_s: float = MIN_PAUSE_S) -> list[Pause]:
@@ -158,7 +163,7 @@ def pauses(regions: list[Region], *, min_pause_s: float = MIN_PAUSE_S) -> list[P
     started / had finished).
     """
     out = []
-    for (_, e0), (s1, _) in zip(regions, regions[1:]):
+    for (_, e0), (s1, _) in pairwise(regions):
         if s1 - e0 >= min_pause_s - 1e-9:
             out.append(Pause(round(float(e0), 3), round(float(s1), 3)))
     return out
@@ -174,7 +179,7 @@ def frame_rms_db(
 ) -> np.ndarray:
     """RMS of non-overlapping frames in dBFS (full-scale square wave = 0 dBFS; floor -100)."""
     x = np.asarray(samples, dtype=np.float64)
-    n = int(round(sr * frame_s))
+    n = round(sr * frame_s)
     count = len(x) // n
     if count == 0:
         return np.zeros(0)
@@ -197,7 +202,7 @@ def frame_periodicity(
     analysis window is extended to two periods of ``fmin`` so that low voices are seen.
     """
     x = np.asarray(samples, dtype=np.float64)
-    hop = int(round(sr * frame_s))
+    hop = round(sr * frame_s)
     win = max(hop, int(np.ceil(2 * sr / fmin)))
     count = len(x) // hop
     if count == 0:
@@ -260,10 +265,18 @@ def speech_check(
         reason = "not_voiced"
     else:
         reason = "ok"
-    return SpeechCheck(reason == "ok", round(speech_s, 3), round(voiced_s, 3), round(peak, 2),
-                       round(dyn, 2), reason)
+    return SpeechCheck(
+        reason == "ok",
+        round(speech_s, 3),
+        round(voiced_s, 3),
+        round(peak, 2),
+        round(dyn, 2),
+        reason,
+    )
 
 
-def has_speech(samples: np.ndarray, sr: int = SAMPLE_RATE, regions: list[Region] | None = None) -> bool:
+def has_speech(
+    samples: np.ndarray, sr: int = SAMPLE_RATE, regions: list[Region] | None = None
+) -> bool:
     """True when the clip holds speech (see :func:`speech_check` for the rules)."""
     return speech_check(samples, sr, regions).has_speech

@@ -22,16 +22,22 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import librosa  # noqa: E402
-import parselmouth  # noqa: E402
+import librosa
+import parselmouth
 
-from analysis import prosody, vad  # noqa: E402
-from analysis.audio import load_audio  # noqa: E402
+from analysis import prosody, vad
+from analysis.audio import load_audio
 
 SR = 16000
 DATA = ROOT / "tests" / "data"
-CLIPS = ("answer_apology.flac", "answer_apology_male.flac", "answer_fillers.flac",
-         "calibration_neutral.flac", "answer_rude.flac", "answer_apology_fast.flac")
+CLIPS = (
+    "answer_apology.flac",
+    "answer_apology_male.flac",
+    "answer_fillers.flac",
+    "calibration_neutral.flac",
+    "answer_rude.flac",
+    "answer_apology_fast.flac",
+)
 
 
 def speech_clip(seconds: float) -> np.ndarray:
@@ -45,7 +51,9 @@ def speech_clip(seconds: float) -> np.ndarray:
     return np.concatenate(parts)[: int(seconds * SR)]
 
 
-def synth(seconds: float, f0_hz: float = 140.0, depth_st: float = 3.0) -> tuple[np.ndarray, callable]:
+def synth(
+    seconds: float, f0_hz: float = 140.0, depth_st: float = 3.0
+) -> tuple[np.ndarray, callable]:
     t = np.arange(int(seconds * SR)) / SR
     f0 = f0_hz * 2 ** (depth_st * np.sin(2 * np.pi * 0.4 * t) / 12)
     phase = 2 * np.pi * np.cumsum(f0) / SR
@@ -117,8 +125,12 @@ def main() -> None:
     clips = [load_audio(DATA / c).samples for c in CLIPS if (DATA / c).exists()]
     xs, truth = synth(30.0)
     rng = np.random.default_rng(0)
-    quiet = np.concatenate([np.zeros(5 * SR, np.float32),
-                            (rng.standard_normal(5 * SR) * 10 ** (-45 / 20)).astype(np.float32)])
+    quiet = np.concatenate(
+        [
+            np.zeros(5 * SR, np.float32),
+            (rng.standard_normal(5 * SR) * 10 ** (-45 / 20)).astype(np.float32),
+        ]
+    )
     for fn in METHODS.values():  # warm-up: numba compiles pyin on first use
         fn(y[: 2 * SR])
 
@@ -136,8 +148,10 @@ def main() -> None:
         tt, ff = outputs[name]
         st, sf = fn(xs)
         ok = np.isfinite(sf)
-        synth_err = float(np.median(np.abs(1200 * np.log2(sf[ok] / truth(st[ok]))))) if ok.any() else np.nan
-        qt, qf = fn(quiet)
+        synth_err = (
+            float(np.median(np.abs(1200 * np.log2(sf[ok] / truth(st[ok]))))) if ok.any() else np.nan
+        )
+        _, qf = fn(quiet)
         false_voiced = float(np.mean(np.isfinite(qf))) if qf.size else 0.0
         # median F0 per voice (clip), compared with Praat's median F0 of the same clip
         per_clip = []
@@ -145,23 +159,41 @@ def main() -> None:
             _, f = fn(c)
             _, pf = praat(c)
             per_clip.append(1200 * np.log2(np.nanmedian(f) / np.nanmedian(pf)))
-        rows.append((name, fn, times[name], tt, ff, synth_err, false_voiced,
-                     float(np.max(np.abs(per_clip)))))
+        rows.append(
+            (
+                name,
+                fn,
+                times[name],
+                tt,
+                ff,
+                synth_err,
+                false_voiced,
+                float(np.max(np.abs(per_clip))),
+            )
+        )
 
     ex_time = times["librosa example (pyin C2–C7, frame 2048, hop 512)"]
-    print(f"### Pitch tracking on {args.seconds:.0f} s of TTS speech (best of {args.repeat}, "
-          f"interleaved, 2 cores; load average at start {os.getloadavg()[0]:.1f})\n")
-    print("| method | time | speed vs example | median abs diff vs Praat, per frame | worst clip median F0 vs Praat | error vs known F0 (synthetic) | voiced in silence/noise |")
+    print(
+        f"### Pitch tracking on {args.seconds:.0f} s of TTS speech (best of {args.repeat}, "
+        f"interleaved, 2 cores; load average at start {os.getloadavg()[0]:.1f})\n"
+    )
+    print(
+        "| method | time | speed vs example | median abs diff vs Praat, per frame | worst clip median F0 vs Praat | error vs known F0 (synthetic) | voiced in silence/noise |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, fn, t, tt, ff, synth_err, fv, clip_c in rows:
         frame_c = cents_vs(ref, tt, ff)[0] if fn is not praat else 0.0
-        print(f"| {name} | {t:.2f} s | {ex_time / t:.1f}× | {frame_c:.1f} cents | {clip_c:.1f} cents | "
-              f"{synth_err:.1f} cents | {fv * 100:.0f}% |")
+        print(
+            f"| {name} | {t:.2f} s | {ex_time / t:.1f}× | {frame_c:.1f} cents | {clip_c:.1f} cents | "
+            f"{synth_err:.1f} cents | {fv * 100:.0f}% |"
+        )
     t_ours = times[next(iter(METHODS))]
     frame_c, _ = cents_vs(ref, rows[0][3], rows[0][4])
-    print(f"\nTargets: ≥ 7× faster than the example → {ex_time / t_ours:.1f}× "
-          f"({'met' if ex_time / t_ours >= 7 else 'NOT met'}); ≤ 10 cents from Praat → "
-          f"{frame_c:.1f} cents ({'met' if frame_c <= 10 else 'NOT met'}).")
+    print(
+        f"\nTargets: ≥ 7× faster than the example → {ex_time / t_ours:.1f}× "
+        f"({'met' if ex_time / t_ours >= 7 else 'NOT met'}); ≤ 10 cents from Praat → "
+        f"{frame_c:.1f} cents ({'met' if frame_c <= 10 else 'NOT met'})."
+    )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,13 @@ def run(*args: str, data_dir: Path | None = None) -> subprocess.CompletedProcess
     if data_dir is not None:
         env["DOJO_DATA_DIR"] = str(data_dir)
     return subprocess.run(
-        [sys.executable, "-m", "analysis", *args], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=600,
+        [sys.executable, "-m", "analysis", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
 
 
@@ -93,8 +98,16 @@ def test_with_scenario_scores_content(model_cache_dir):
     cat = load_catalogue()
     scenario = next(iter(cat))
     turn = scenario.start_turn
-    p = run(str(DATA / "answer_apology.flac"), "--scenario", scenario.id, "--turn", turn.id,
-            "--json", "--cache-dir", str(model_cache_dir))
+    p = run(
+        str(DATA / "answer_apology.flac"),
+        "--scenario",
+        scenario.id,
+        "--turn",
+        turn.id,
+        "--json",
+        "--cache-dir",
+        str(model_cache_dir),
+    )
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
     assert d["content_max"] == 70 and d["delivery_max"] == 30

@@ -19,18 +19,47 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 SR = 16000
 
 REQUIRED_KEYS = {
-    "duration_s", "speech_s", "no_speech", "transcript", "segments", "morae", "morae_per_s_span",
-    "morae_per_s_speaking", "chars_per_min", "f0_median_hz", "f0_sd_st", "f0_range_st",
-    "pause_count", "long_pause_count", "longest_pause_s", "pause_ratio", "loudness_dbfs",
-    "clipping_ratio", "noise_floor_dbfs", "snr_db", "filler_count", "fillers", "rubric",
-    "ng_phrases", "score", "breakdown", "engine", "model_sha256", "timings_s",
-    "analysis_version", "f0_contour", "pauses", "refund_amounts",
+    "duration_s",
+    "speech_s",
+    "no_speech",
+    "transcript",
+    "segments",
+    "morae",
+    "morae_per_s_span",
+    "morae_per_s_speaking",
+    "chars_per_min",
+    "f0_median_hz",
+    "f0_sd_st",
+    "f0_range_st",
+    "pause_count",
+    "long_pause_count",
+    "longest_pause_s",
+    "pause_ratio",
+    "loudness_dbfs",
+    "clipping_ratio",
+    "noise_floor_dbfs",
+    "snr_db",
+    "filler_count",
+    "fillers",
+    "rubric",
+    "ng_phrases",
+    "score",
+    "breakdown",
+    "engine",
+    "model_sha256",
+    "timings_s",
+    "analysis_version",
+    "f0_contour",
+    "pauses",
+    "refund_amounts",
 }
 
 RUBRIC = Rubric(
     required=(
         PhraseGroup("apology", "謝罪", ("申し訳ございません", "大変失礼いたしました")),
-        PhraseGroup("urgent", "迅速な対応", ("至急確認いたします", "至急確認して", "すぐに確認いたします")),
+        PhraseGroup(
+            "urgent", "迅速な対応", ("至急確認いたします", "至急確認して", "すぐに確認いたします")
+        ),
         PhraseGroup("name", "名乗り", ("担当の鈴木と申します",)),
     ),
     ng=(PhraseGroup("rule", "規則を盾にする", ("規則ですので", "決まりですので")),),
@@ -75,8 +104,12 @@ def test_bad_input_raises_audio_error(tmp_path):
 @pytest.fixture(scope="module")
 def apology(model_cache_dir):
     stages: list[str] = []
-    r = analyse(DATA / "answer_apology.flac", rubric=RUBRIC, cache_dir=model_cache_dir,
-                progress=stages.append)
+    r = analyse(
+        DATA / "answer_apology.flac",
+        rubric=RUBRIC,
+        cache_dir=model_cache_dir,
+        progress=stages.append,
+    )
     return r, stages
 
 

@@ -23,7 +23,9 @@ GOOD = {
 RUBRIC = Rubric(
     required=(
         PhraseGroup("apology", "謝罪", ("申し訳ございません",), weight=2.0),
-        PhraseGroup("empathy", "共感", ("ご不便をおかけしました",), tip="お気持ちを言葉にしましょう"),
+        PhraseGroup(
+            "empathy", "共感", ("ご不便をおかけしました",), tip="お気持ちを言葉にしましょう"
+        ),
     ),
     ng=(PhraseGroup("rule", "規則を盾にする", ("規則ですので",)),),
     max_refund_yen=5000,
@@ -139,8 +141,10 @@ def test_ng_phrase_and_over_limit_promise_cost_points():
 
 
 def test_escalating_instead_of_promising_costs_nothing():
-    text = ("申し訳ございません。ご不便をおかけしました。1万円のご返金は私の権限ではいたしかねますので、"
-            "上司に確認いたします。")
+    text = (
+        "申し訳ございません。ご不便をおかけしました。1万円のご返金は私の権限ではいたしかねますので、"
+        "上司に確認いたします。"
+    )
     s = S.score(GOOD, match_rubric(text, RUBRIC))
     assert item(s, "authority").points == 0
     assert s.total == 100
@@ -166,8 +170,13 @@ BASE = S.Baseline(f0_median_hz=220.0, morae_per_s_span=6.0)
 
 @pytest.mark.parametrize(
     "f0, fraction",
-    [(220.0 * 2 ** (-1 / 12), 0.0), (220.0, 0.0), (220.0 * 2 ** (0.7 / 12), 0.0),
-     (220.0 * 2 ** (0.8 / 12), 0.5), (220.0 * 2 ** (2.1 / 12), 1.0)],
+    [
+        (220.0 * 2 ** (-1 / 12), 0.0),
+        (220.0, 0.0),
+        (220.0 * 2 ** (0.7 / 12), 0.0),
+        (220.0 * 2 ** (0.8 / 12), 0.5),
+        (220.0 * 2 ** (2.1 / 12), 1.0),
+    ],
 )
 def test_pitch_relative_to_usual(f0, fraction):
     s = S.score(with_(f0_median_hz=f0), baseline=BASE)

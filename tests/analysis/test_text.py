@@ -10,8 +10,17 @@ from analysis.rubric import PhraseGroup, Rubric
 
 @pytest.mark.parametrize(
     "word, morae",
-    [("きょう", 2), ("キャッシュ", 3), ("ティッシュ", 3), ("申し訳ございません", 11),
-     ("至急", 3), ("確認", 4), ("5,000円", 5), ("えーと、あのー", 6), ("", 0)],
+    [
+        ("きょう", 2),
+        ("キャッシュ", 3),
+        ("ティッシュ", 3),
+        ("申し訳ございません", 11),
+        ("至急", 3),
+        ("確認", 4),
+        ("5,000円", 5),
+        ("えーと、あのー", 6),
+        ("", 0),
+    ],
 )
 def test_morae(word, morae):
     assert T.count_morae(word) == morae
@@ -45,7 +54,10 @@ def test_reading_spans_point_into_the_text():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("えーと、あのー、あの人は来ました。", {"えーと": 1, "あのー": 1}),  # あの人 = demonstrative
+        (
+            "えーと、あのー、あの人は来ました。",
+            {"えーと": 1, "あのー": 1},
+        ),  # あの人 = demonstrative
         ("その件につきましては", {}),
         ("その、えっと、確認します", {"その": 1, "えっと": 1}),
         ("あの、すみません", {"あの": 1}),
@@ -75,8 +87,19 @@ def test_filler_spans_and_ratio():
 
 
 def test_fillers_is_one_list_with_every_documented_variant():
-    for v in ("えー", "えーと", "えっと", "えーっと", "あのー", "あの", "あー", "まあ", "その",
-              "なんか", "うーん"):
+    for v in (
+        "えー",
+        "えーと",
+        "えっと",
+        "えーっと",
+        "あのー",
+        "あの",
+        "あー",
+        "まあ",
+        "その",
+        "なんか",
+        "うーん",
+    ):
         assert v in T.FILLERS
     assert len(set(T.FILLERS)) == len(T.FILLERS)
     assert T.AMBIGUOUS_FILLERS <= set(T.FILLERS)
@@ -91,7 +114,12 @@ def test_fillers_is_one_list_with_every_documented_variant():
         ("その県につきまして", "その件につきまして", "その県につきまして", 0.0),
         ("はい、地球確認します", "至急", "地球", 0.5),
         ("大変申し訳ございませんでした", "申し訳ございません", "申し訳ございません", 0.0),
-        ("申し訳ござません", "申し訳ございません", "申し訳ござません", 1.0),  # one mora lost, 11 morae
+        (
+            "申し訳ござません",
+            "申し訳ございません",
+            "申し訳ござません",
+            1.0,
+        ),  # one mora lost, 11 morae
     ],
 )
 def test_phrase_found_despite_asr_errors(transcript, phrase, matched, distance):
@@ -138,7 +166,13 @@ def test_substitution_costs():
 # --- rubric -------------------------------------------------------------------------------------
 RUBRIC = Rubric(
     required=(
-        PhraseGroup("apology", "謝罪", ("申し訳ございません", "大変失礼いたしました"), tip="まず謝りましょう", weight=2),
+        PhraseGroup(
+            "apology",
+            "謝罪",
+            ("申し訳ございません", "大変失礼いたしました"),
+            tip="まず謝りましょう",
+            weight=2,
+        ),
         PhraseGroup("urgent", "迅速な対応", ("至急確認いたします", "すぐに確認いたします")),
         PhraseGroup("name", "名乗り", ("担当の鈴木と申します",)),
     ),
@@ -186,9 +220,19 @@ def test_rubric_result_round_trips():
 # --- yen ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "said, yen",
-    [("5,000円", 5000), ("五千円", 5000), ("3万円", 30000), ("1万2千円", 12000),
-     ("3万5000円", 35000), ("千円", 1000), ("百五十円", 150), ("５０００円", 5000),
-     ("二万五千円", 25000), ("1億2,000万円", 120_000_000), ("0円", 0)],
+    [
+        ("5,000円", 5000),
+        ("五千円", 5000),
+        ("3万円", 30000),
+        ("1万2千円", 12000),
+        ("3万5000円", 35000),
+        ("千円", 1000),
+        ("百五十円", 150),
+        ("５０００円", 5000),
+        ("二万五千円", 25000),
+        ("1億2,000万円", 120_000_000),
+        ("0円", 0),
+    ],
 )
 def test_yen_amounts(said, yen):
     text = f"はい、{said}をお返しします。"
@@ -204,6 +248,9 @@ def test_no_amount_in_plain_text():
 
 # --- Whisper loops ------------------------------------------------------------------------------
 def test_collapse_repeats():
-    assert T.collapse_repeats("確認します。お前は、お前は、お前は、お前は、お前は")[0] == "確認します。お前は、"
+    assert (
+        T.collapse_repeats("確認します。お前は、お前は、お前は、お前は、お前は")[0]
+        == "確認します。お前は、"
+    )
     same = "はいはい、申し訳ございません申し訳ございません"
     assert T.collapse_repeats(same) == (same, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +69,7 @@ def test_speech_in_noise_is_still_speech(speech, dbfs):
 def test_regions_are_sorted_and_separated(speech):
     regions = vad.speech_regions(speech)
     assert all(e > s for s, e in regions)
-    assert all(s1 - e0 >= vad.MERGE_GAP_S - 1e-9 for (_, e0), (s1, _) in zip(regions, regions[1:]))
+    assert all(s1 - e0 >= vad.MERGE_GAP_S - 1e-9 for (_, e0), (s1, _) in pairwise(regions))
     assert all(isinstance(v, float) for r in regions for v in r)
 
 
