@@ -358,3 +358,8 @@ def test_demo_seed_creates_really_analysed_attempts(session, monkeypatch):
     viewer = viewer_for(session, sato)
     assert practice.current_baseline(session, sato.id) is not None
     assert len(practice.progress_for(session, viewer).rows) == 3
+    # Calibrated demo staff are scored against their baseline; the others without one.
+    with_baseline = {a.user_id for a in practice_rows if a.result.get("baseline")}
+    assert sato.id in with_baseline
+    yamamoto = session.exec(select(User).where(User.username == "yamamoto")).one()
+    assert yamamoto.id not in with_baseline
