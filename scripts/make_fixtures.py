@@ -24,8 +24,8 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis.audio import SAMPLE_RATE, resample  # noqa: E402
-from analysis.calibration_text import CALIBRATION_SENTENCE  # noqa: E402
+from analysis.audio import SAMPLE_RATE, resample
+from analysis.calibration_text import CALIBRATION_SENTENCE
 
 LEAD_SILENCE_S = 0.3  # quiet before the speech starts, like a real recording
 TRAIL_SILENCE_S = 0.5  # quiet after it ends
