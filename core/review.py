@@ -922,10 +922,10 @@ def seed_demo(session: Session, people: Mapping[str, User]) -> None:
     first = attempts[0]
     override = max(0, min(100, (first.score or 0) + 8))
     save_review(session, viewer, first.id, score_override=override,
-                reason="謝罪と共感は十分に伝わっていました。自動判定より高く評価します。",
+                reason="最後まで落ち着いた声で対応できており、自動採点より少し高く評価します。",
                 rubric_corrections=None)
     add_comment(session, viewer, first.id, at_seconds=0.5,
-                text="最初のお詫びがとても丁寧です。この調子で。")
+                text="出だしの声のトーンが落ち着いていて良いです。")
     if len(attempts) > 1:
         second = attempts[-1]
         add_comment(session, viewer, second.id, at_seconds=None,
@@ -966,8 +966,9 @@ def team_trend_chart(progress: TeamProgress, lang: str = "ja"):
 
 def agreement_chart(rows: Sequence[AgreementRow], titles: Mapping[str, str] | None = None,
                     lang: str = "ja"):
-    """Override rate per scenario (bars), coloured by the mean signed difference (red: the
-    machine scores too low, blue: too high). None without rows."""
+    """Two bar charts side by side, one bar per scenario: the override rate (%), and the mean
+    signed difference override − auto (red when the machine scores too low, blue when too
+    high). None without rows."""
     import altair as alt
     import pandas as pd
 
@@ -981,13 +982,23 @@ def agreement_chart(rows: Sequence[AgreementRow], titles: Mapping[str, str] | No
          "reviewed": r.reviewed}
         for r in rows
     ])
-    return alt.Chart(df).mark_bar().encode(
+    limit = max(10.0, float(df["signed"].abs().max()))
+    y = alt.Y("scenario:N", title=None, sort=list(df["scenario"]), axis=alt.Axis(labelLimit=320))
+    tooltip = [alt.Tooltip("scenario:N", title=t("agreement.col_scenario", lang)),
+               alt.Tooltip("reviewed:Q", title=t("agreement.col_reviewed", lang)),
+               alt.Tooltip("rate:Q", title=t("agreement.col_rate", lang)),
+               alt.Tooltip("signed:Q", title=t("agreement.col_signed", lang))]
+    height = max(60, 36 * len(df))
+    rate = alt.Chart(df).mark_bar(color="#4c78a8").encode(
         x=alt.X("rate:Q", title=t("agreement.col_rate", lang), scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("scenario:N", title=t("agreement.col_scenario", lang), sort="-x"),
-        color=alt.Color("signed:Q", title=t("agreement.col_signed", lang),
-                        scale=alt.Scale(scheme="redblue", domainMid=0, reverse=True)),
-        tooltip=[alt.Tooltip("scenario:N", title=t("agreement.col_scenario", lang)),
-                 alt.Tooltip("rate:Q", title=t("agreement.col_rate", lang)),
-                 alt.Tooltip("signed:Q", title=t("agreement.col_signed", lang)),
-                 alt.Tooltip("reviewed:Q", title=t("agreement.col_reviewed", lang))],
-    ).properties(height=max(80, 36 * len(df)))
+        y=y, tooltip=tooltip,
+    ).properties(height=height, width=260)
+    signed = alt.Chart(df).mark_bar().encode(
+        x=alt.X("signed:Q", title=t("agreement.col_signed", lang),
+                scale=alt.Scale(domain=[-limit, limit])),
+        y=alt.Y("scenario:N", sort=list(df["scenario"]), axis=None),
+        color=alt.condition("datum.signed > 0", alt.value("#e45756"), alt.value("#4c78a8")),
+        tooltip=tooltip,
+    ).properties(height=height, width=260)
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#888").encode(x="x:Q")
+    return alt.hconcat(rate, alt.layer(signed, zero))

@@ -60,4 +60,4 @@ st.caption(ui.tr("agreement.signed_help"))
 st.subheader(ui.tr("agreement.chart"))
 chart = review.agreement_chart(rows, {r.scenario_id: title(r.scenario_id) for r in rows}, LANG)
 if chart is not None:
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(chart)

@@ -206,7 +206,7 @@ def render_rubric_and_model(view: review.AttemptView) -> None:
             st.markdown(escape(turn.goal))
             st.markdown(f"**{ui.tr('review.model_answer')}**")
             st.info(turn.model_answer)
-        st.markdown(f"**{ui.tr('review.transcript')}**")
+        st.markdown(f"**{ui.tr('review.answer')}**")
         st.markdown(escape(view.attempt.transcript or "") or ui.tr("review.no_transcript"))
 
 
@@ -406,13 +406,16 @@ def queue_view() -> None:
             ui.tr("review.col_override"): i.score_override,
             ui.tr("review.col_reviewed"): ui.tr("review.yes" if i.reviewed else "review.no"),
             ui.tr("review.col_comments"): i.comment_count,
-            ui.tr("review.col_open"): f"?attempt={i.attempt_id}",
         }
         for i in queue.items
     ])
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        ui.tr("review.col_open"): st.column_config.LinkColumn(display_text=ui.tr("review.open")),
-    })
+    st.caption(ui.tr("review.select_hint"))
+    picked = st.dataframe(table, hide_index=True, width="stretch", key="rv_table",
+                          on_select="rerun", selection_mode="single-row")
+    rows = list(getattr(getattr(picked, "selection", None), "rows", None) or [])
+    if rows and 0 <= rows[0] < len(queue.items):
+        st.query_params["attempt"] = str(queue.items[rows[0]].attempt_id)
+        st.rerun()
     by_id = {i.attempt_id: i for i in queue.items}
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     chosen = left.selectbox(

@@ -498,3 +498,14 @@ def test_seed_demo_reviews_demo_attempts(session, people):
     assert {r.attempt_id for r in reviews} == {a.id, b.id}
     assert any(r.score_override is not None and r.reason for r in reviews)
     assert len(session.exec(select(Comment)).all()) == 2
+
+
+def test_chart_builders(session, people):
+    trainer = V(session, people["trainer"])
+    empty = review.team_progress(session, trainer, catalogue=CATALOGUE)
+    assert review.team_trend_chart(empty) is None and review.agreement_chart([]) is None
+    make_attempt(session, people["sato"], score=60)
+    chart = review.team_trend_chart(review.team_progress(session, trainer, catalogue=CATALOGUE))
+    assert "佐藤" in chart.to_json()
+    row = review.AgreementRow("late_delivery", 3, 2, 2 / 3, 15.0, 5.0, [], 1)
+    assert "お届けの遅れ" in review.agreement_chart([row], {"late_delivery": "お届けの遅れ"}).to_json()
