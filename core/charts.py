@@ -142,7 +142,7 @@ def pauses_chart(result: Mapping[str, Any], *, lang: str = "ja") -> alt.Chart | 
         return None
     df = pd.DataFrame(rows)
     df["seconds"] = (df["end"] - df["start"]).round(2)
-    colour = alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom"), scale=alt.Scale(
+    colour = alt.Color("kind:N", title=None, legend=alt.Legend(orient="top", direction="horizontal"), scale=alt.Scale(
         domain=[speaking, pause, long_pause], range=[SPEECH_COLOUR, PAUSE_COLOUR, LONG_PAUSE_COLOUR]))
     return alt.Chart(df).mark_bar(height=26).encode(
         x=alt.X("start:Q", title=t("practice.chart_time", lang),
@@ -150,7 +150,7 @@ def pauses_chart(result: Mapping[str, Any], *, lang: str = "ja") -> alt.Chart | 
         x2="end:Q",
         color=colour,
         tooltip=["kind:N", alt.Tooltip("start:Q", format=".2f"), alt.Tooltip("seconds:Q")],
-    ).properties(height=50)
+    ).properties(height=40)
 
 
 def scores_chart(rows: Sequence[Mapping[str, Any]], *, lang: str = "ja") -> alt.LayerChart | None:
