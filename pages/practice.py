@@ -168,11 +168,14 @@ def customer_line(scenario, turn) -> None:
         st.markdown(f"**{ui.tr('practice.customer_says')}**: {escape(turn.customer)}")
         try:
             path = practice.voice_path(scenario, turn, render=False)
-            if path is None:
+            # Not rendered yet (operators can pre-render every line): synthesise on first use.
+            if path is None and st.button(ui.tr("practice.voice_play"), key=f"voice_{turn.id}",
+                                          icon=":material/volume_up:"):
                 with st.status(ui.tr("practice.voice_rendering")) as box:
                     path = practice.voice_path(scenario, turn)
                     box.update(label=ui.tr("practice.voice_ready"), state="complete")
-            st.audio(path.read_bytes(), format="audio/wav")
+            if path is not None:
+                st.audio(path.read_bytes(), format="audio/wav")
         except Exception:  # noqa: BLE001 - the text is enough to practise
             st.warning(ui.tr("practice.voice_failed"))
 
