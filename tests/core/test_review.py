@@ -159,19 +159,26 @@ def test_queue_shows_only_the_trainers_teams_unreviewed_first(session, people):
         assert review.review_queue(session, V(session, people[role])).items == []
 
 
-def test_queue_filters(session, people):
-    a = make_attempt(session, people["sato"], score=50, days_ago=10)
-    b = make_attempt(session, people["sato"], score=85, scenario="billing_error", days_ago=1)
-    c = make_attempt(session, people["suzuki"], score=70, days_ago=0)
-    f = make_attempt(session, people["suzuki"], status=AttemptStatus.failed, days_ago=0)
-    trainer = V(session, people["trainer"])
+def test_queue_filters(any_db_env, make_user_any):
+    sato = make_user_any("sato", team="東京", display_name="佐藤")
+    suzuki = make_user_any("suzuki", team="東京", display_name="鈴木")
+    trainer_user = make_user_any("trainer", role="trainer", team="東京")
+    with make_user_any.session() as session:
+        _queue_filters(session, sato, suzuki, V(session, trainer_user))
+
+
+def _queue_filters(session, sato, suzuki, trainer):
+    a = make_attempt(session, sato, score=50, days_ago=10)
+    b = make_attempt(session, sato, score=85, scenario="billing_error", days_ago=1)
+    c = make_attempt(session, suzuki, score=70, days_ago=0)
+    f = make_attempt(session, suzuki, status=AttemptStatus.failed, days_ago=0)
 
     def ids(**kw):
         return {i.attempt_id for i in review.review_queue(session, trainer,
                                                           review.QueueFilters(**kw)).items}
 
     assert ids() == {a.id, b.id, c.id, f.id}
-    assert ids(user_id=people["sato"].id) == {a.id, b.id}
+    assert ids(user_id=sato.id) == {a.id, b.id}
     assert ids(scenario_id="billing_error") == {b.id}
     assert ids(min_score=60, max_score=80) == {c.id}
     assert ids(min_score=80) == {b.id}
@@ -180,12 +187,13 @@ def test_queue_filters(session, people):
     assert ids(date_to=today - timedelta(days=5)) == {a.id}
     assert ids(failed_only=True) == {f.id}
     review.mark_reviewed(session, trainer, a.id)
+    session.commit()
     assert ids(status="reviewed") == {a.id}
     assert ids(status="unreviewed") == {b.id, c.id, f.id}
     counts = review.review_queue(session, trainer).counts
     assert (counts.total, counts.failed, counts.reviewed) == (4, 1, 1)
     opts = review.queue_options(session, trainer)
-    assert opts.people == [(people["sato"].id, "佐藤"), (people["suzuki"].id, "鈴木")]
+    assert opts.people == [(sato.id, "佐藤"), (suzuki.id, "鈴木")]
     assert opts.scenario_ids == ["billing_error", "late_delivery"]
 
 
