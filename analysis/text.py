@@ -149,7 +149,7 @@ def reading(text: str) -> Reading:
             cur_start[0] = cur
             continue
         found = norm.find(surface, cur, cur + len(surface) + 12) if surface else -1
-        if found > cur and pending:
+        if found > cur:  # characters OpenJTalk skipped go to the pending tokens (if any)
             flush(found)
             placed.append((tok, found, found + len(surface)))
             cur = found + len(surface)
