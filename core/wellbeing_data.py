@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -46,7 +46,10 @@ from core.models import (
     utcnow,
 )
 from wellbeing.flags import Assessment, Feedback, assess, feedback
-from wellbeing.instruments import HARASSMENT, HARASSMENT_KINDS, JobAnswers, k6_due, week_start
+from wellbeing.instruments import HARASSMENT, JobAnswers, k6_due, week_start
+
+# Joins free texts inside one SQL aggregate (HR trends); never kept inside a stored text.
+TEXT_SEPARATOR = "\x1e"
 
 
 class WellbeingError(ValueError):
@@ -204,7 +207,7 @@ def harassment_roleplays_in_week(session: Session, user_id: int, week: date,
     ids = harassment_scenario_ids() if scenario_ids is None else frozenset(scenario_ids)
     if not ids:
         return 0
-    start = datetime.combine(week, time.min, tzinfo=timezone.utc)
+    start = datetime.combine(week, time.min, tzinfo=UTC)
     run = case((Attempt.run_id != "", Attempt.run_id), else_=cast(Attempt.id, String))
     stmt = select(func.count(func.distinct(run))).where(
         Attempt.user_id == user_id, Attempt.kind == AttemptKind.practice,
@@ -265,7 +268,7 @@ def save_checkin(session: Session, viewer: Viewer, answers: CheckInAnswers | Map
     row.job = {k: v for k, v in job.to_dict().items() if k not in ("free_text", "one_on_one")}
     row.harassment_count = job.level(HARASSMENT.id)
     row.wants_one_on_one = job.one_on_one
-    row.free_text = job.free_text.strip() or None
+    row.free_text = job.free_text.replace(TEXT_SEPARATOR, " ").strip() or None
     row.level = FlagLevel(a.level)
     row.reasons = [r.to_dict() for r in a.reasons]
     row.updated_at = now
@@ -576,7 +579,7 @@ def seed_demo(session: Session, people: Mapping[str, User], today: date | None =
     today = today or date.today()
     this_week = week_start(today)
     first = this_week - timedelta(weeks=12)
-    start = datetime.combine(first - timedelta(days=3), time(9), tzinfo=timezone.utc)
+    start = datetime.combine(first - timedelta(days=3), time(9), tzinfo=UTC)
     for username, (levels, shares, misses) in _DEMO_PROFILES.items():
         user = people.get(username)
         if user is None or user.role != Role.staff:
@@ -604,10 +607,9 @@ def seed_demo(session: Session, people: Mapping[str, User], today: date | None =
             else:
                 job["harassment"] = "none"
             job["one_on_one"] = username == "tanaka" and i == 10
-            at = datetime.combine(day, time(10), tzinfo=timezone.utc)
+            at = datetime.combine(day, time(10), tzinfo=UTC)
             save_checkin(session, viewer, {"who5": who5, "k6": k6, "job": job}, day,
                          scenario_ids=frozenset(), now=at)
-    from core.models import Incident, IncidentStatus
 
     for username, weeks_ago, kind, text, status, actions in (
         ("nakamura", 2, "abusive_language",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -26,6 +27,7 @@ from core.access import Viewer
 from core.config import Settings, get_settings
 from core.i18n import t
 from core.models import (
+    Attempt,
     CheckIn,
     FlagLevel,
     Incident,
@@ -35,8 +37,8 @@ from core.models import (
     User,
     utcnow,
 )
-from core.wellbeing_data import WellbeingError, _audit
-from wellbeing.instruments import HARASSMENT, HARASSMENT_KINDS, JOB_ITEMS, week_start
+from core.wellbeing_data import TEXT_SEPARATOR, WellbeingError, _audit
+from wellbeing.instruments import HARASSMENT, HARASSMENT_KINDS, JOB_ITEMS, K6, week_start
 from wellbeing.trends import (
     K6_BUCKETS,
     AggregateRow,
@@ -143,51 +145,66 @@ def _count_if(condition):
     return func.sum(case((condition, 1), else_=0))
 
 
+# K6 totals per histogram bucket, from the package's own bucket function (no cut-off here)
+_K6_TOTALS = {b: [t for t in range(K6.max_total + 1) if k6_bucket(t) == b] for b in K6_BUCKETS}
+
+
 def aggregate_rows(session: Session, first_week: date, last_week: date,
                    team_names: dict[int, str] | None = None) -> list[AggregateRow]:
     """Raw aggregates per team and week (plus the company total per week, ``team=None``) for
     weeks ``first_week``..``last_week``. NOT for display: pass through :func:`trends_report`."""
-    ranks = {item.id: _rank(item) for item in _JSON_ITEMS}
-    cols = [CheckIn.team_id, CheckIn.week_start, func.count(), func.sum(CheckIn.who5_pct),
+    return _aggregate(session, first_week, last_week, team_names, texts_before=None)[0]
+
+
+def _aggregate(session: Session, first_week: date, last_week: date,
+               team_names: dict[int, str] | None, texts_before: date | None,
+               ) -> tuple[list[AggregateRow], dict[tuple[str | None, date], list[str]]]:
+    """ONE scan of the check-ins of the weeks, grouped by week and team: counts, sums, K6
+    buckets, job-item rank sums, and the free texts of weeks before ``texts_before``."""
+    cols = [func.count(), func.sum(CheckIn.who5_pct),
             _count_if(CheckIn.level == FlagLevel.watch), _count_if(CheckIn.level == FlagLevel.urgent),
             _count_if(CheckIn.harassment_count > 0), func.sum(CheckIn.harassment_count)]
-    for r in ranks.values():
-        cols += [func.sum(r), func.count(r)]
-    where = (CheckIn.week_start >= first_week, CheckIn.week_start <= last_week)
-    stmt = select(*cols).where(*where).group_by(CheckIn.team_id, CheckIn.week_start)
-    k6_stmt = (select(CheckIn.team_id, CheckIn.week_start, CheckIn.k6_total, func.count())
-               .where(*where, CheckIn.k6_total.is_not(None))
-               .group_by(CheckIn.team_id, CheckIn.week_start, CheckIn.k6_total))
+    for item in _JSON_ITEMS:
+        rank = _rank(item)
+        cols += [func.sum(rank), func.count(rank)]
+    cols += [_count_if(CheckIn.k6_total.in_(_K6_TOTALS[b])) for b in K6_BUCKETS]
+    with_texts = texts_before is not None
+    if with_texts:
+        text = case((CheckIn.week_start < texts_before, CheckIn.free_text), else_=None)
+        cols.append(func.aggregate_strings(text, TEXT_SEPARATOR))
+    stmt = (select(CheckIn.week_start, CheckIn.team_id, *cols)
+            .where(CheckIn.week_start >= first_week, CheckIn.week_start <= last_week)
+            .group_by(CheckIn.week_start, CheckIn.team_id))
     names = team_names if team_names is not None else _team_names(session)
 
     # sums per (team name | None for the total, week); people in no team count in the total only
+    width = len(cols) - with_texts
     sums: dict[tuple[str | None, date], list[float]] = {}
-    width = len(cols) - 2
-    for row in session.exec(stmt).all():
-        team_id, week, values = row[0], _as_date(row[1]), [v or 0 for v in row[2:]]
+    texts: dict[tuple[str | None, date], list[str]] = defaultdict(list)
+    for row in session.connection().execute(stmt):
+        week, team_id = _as_date(row[0]), row[1]
+        values = [v or 0 for v in row[2:2 + width]]
         keys = [(None, week)] + ([(names[team_id], week)] if team_id in names else [])
         for key in keys:
             acc = sums.setdefault(key, [0] * width)
             for i, v in enumerate(values):
                 acc[i] += v
-    hist: dict[tuple[str | None, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for team_id, week, total, n in session.exec(k6_stmt).all():
-        week = _as_date(week)
-        for key in [(None, week)] + ([(names[team_id], week)] if team_id in names else []):
-            hist[key][k6_bucket(int(total))] += n
+            if with_texts and row[-1]:
+                texts[key].extend(row[-1].split(TEXT_SEPARATOR))
     out = []
+    k6_at = 6 + 2 * len(_JSON_ITEMS)
     for (team, week), v in sorted(sums.items(), key=lambda kv: (kv[0][1], kv[0][0] or "")):
         n = int(v[0])
         means = {HARASSMENT.id: v[5] / n}
         for i, item in enumerate(_JSON_ITEMS):
-            s, c = v[6 + 2 * i], v[7 + 2 * i]
-            if c:
-                means[item.id] = s / c
+            total, answered = v[6 + 2 * i], v[7 + 2 * i]
+            if answered:
+                means[item.id] = total / answered
+        hist = {b: int(v[k6_at + i]) for i, b in enumerate(K6_BUCKETS) if v[k6_at + i]}
         out.append(AggregateRow(team=team, week=week, n_respondents=n, who5_mean=v[1] / n,
-                                share_watch=v[2] / n, share_urgent=v[3] / n,
-                                k6_histogram=dict(hist.get((team, week), {})),
+                                share_watch=v[2] / n, share_urgent=v[3] / n, k6_histogram=hist,
                                 job_item_means=means, harassment_reports=int(v[4])))
-    return out
+    return out, texts
 
 
 def _as_date(value) -> date:
@@ -252,12 +269,15 @@ def trends_report(session: Session, viewer: Viewer, today: date, *, weeks: int =
     last = week_start(today)
     first = last - timedelta(weeks=weeks - 1)
     names = _team_names(session)
-    rows = aggregate_rows(session, first, last, names)
+    rows, texts = _aggregate(session, first, last, names, texts_before=last)
     cells = suppress_trends(rows, today=today, min_group_size=settings.min_group_size)
     sizes = team_sizes(session)
     part: list[ParticipationCell] = []
-    for week in sorted({r.week for r in rows}):
-        team_rows = [r for r in rows if r.week == week and r.team is not None]
+    team_rows_by_week: dict[date, list[AggregateRow]] = defaultdict(list)
+    for r in rows:
+        if r.team is not None:
+            team_rows_by_week[r.week].append(r)
+    for week, team_rows in sorted(team_rows_by_week.items()):
         # sizes are today's; a past week with more respondents than today's size (people moved
         # or left) counts its respondents as the size, so a rate never exceeds 100 %
         week_sizes = dict(sizes)
@@ -265,38 +285,31 @@ def trends_report(session: Session, viewer: Viewer, today: date, *, weeks: int =
             week_sizes[r.team] = max(week_sizes.get(r.team, 0), r.n_respondents)
         if team_rows:
             part += participation(team_rows, week_sizes, min_group_size=settings.min_group_size)
-    free = suppress_free_text(_free_text_groups(session, first, last, rows, names, today),
+    groups = [FreeTextGroup(team=r.team, week=r.week, n_respondents=r.n_respondents,
+                            texts=tuple(texts.get((r.team, r.week), ()))) for r in rows]
+    free = suppress_free_text(groups,
                               today=today,
                               min_group_size_free_text=settings.min_group_size_free_text)
     raw_incidents = incident_counts(session, first, last, names)
     shown = {(c.team, c.week) for c in cells if not c.suppressed}
     incidents = {k: raw_incidents.get(k, 0) for k in shown}
     if audit_view:
-        _audit(session, viewer, audit.Action.view_trends, "trends", None,
-               f"{first.isoformat()}..{last.isoformat()}")
-        session.flush()
+        record_trends_view(session, viewer, today, weeks=weeks)
     teams = tuple(sorted({r.team for r in rows if r.team is not None} | set(sizes)))
     return TrendsReport(weeks=tuple(first + timedelta(weeks=i) for i in range(weeks)),
                         teams=teams, cells=tuple(cells), participation=tuple(part),
                         free_text=tuple(free), incidents=incidents)
 
 
-def _free_text_groups(session: Session, first: date, last: date, rows: list[AggregateRow],
-                      names: dict[int, str], today: date) -> list[FreeTextGroup]:
-    """Free texts of closed weeks only, grouped by team and week (and company per week)."""
-    closed = week_start(today)
-    texts: dict[tuple[str | None, date], list[str]] = defaultdict(list)
-    stmt = select(CheckIn.team_id, CheckIn.week_start, CheckIn.free_text).where(
-        CheckIn.week_start >= first, CheckIn.week_start <= last, CheckIn.week_start < closed,
-        CheckIn.free_text.is_not(None))
-    for team_id, week, text in session.exec(stmt).all():
-        week = _as_date(week)
-        texts[(None, week)].append(text)
-        if team_id in names:
-            texts[(names[team_id], week)].append(text)
-    return [FreeTextGroup(team=r.team, week=r.week, n_respondents=r.n_respondents,
-                          texts=tuple(texts.get((r.team, r.week), ())))
-            for r in rows]
+def record_trends_view(session: Session, viewer: Viewer, today: date, *, weeks: int) -> None:
+    """Audit one view of the trends (for a page that caches :func:`trends_report`)."""
+    if not access.can_see_wellbeing_aggregates(viewer):
+        raise PermissionError("HR only")
+    last = week_start(today)
+    first = last - timedelta(weeks=weeks - 1)
+    _audit(session, viewer, audit.Action.view_trends, "trends", None,
+           f"{first.isoformat()}..{last.isoformat()}")
+    session.flush()
 
 
 # --- HR trends: CSV and charts (aggregates only) ------------------------------------------------
@@ -346,11 +359,28 @@ def trends_csv(session: Session, viewer: Viewer, report: TrendsReport, lang: str
     return buf.getvalue().encode("utf-8-sig")  # BOM: Excel opens Japanese text correctly
 
 
-def trend_charts(report: TrendsReport, lang: str = "ja") -> dict[str, alt.Chart]:
+DEFAULT_MAX_TEAMS = 8  # more lines than this are unreadable; HR adds teams by hand
+
+
+def default_chart_teams(report: TrendsReport) -> list[str | None]:
+    """What the page draws before HR chooses: the company total, plus every team when there
+    are at most ``DEFAULT_MAX_TEAMS`` of them."""
+    return [None, *report.teams] if len(report.teams) <= DEFAULT_MAX_TEAMS else [None]
+
+
+def trend_charts(report: TrendsReport, lang: str = "ja",
+                 teams: Sequence[str | None] | None = None) -> dict[str, alt.Chart]:
     """Altair charts of the shown cells: WHO-5 mean, watch/urgent share, K6 distribution,
-    job-item means, harassment reports and participation per team and week."""
+    job-item means, harassment reports and participation per team and week.
+
+    ``teams``: the teams to draw (``None`` in it: the company total); default all. Choosing
+    teams only filters what is drawn — suppression was decided over all teams.
+    """
     frame = cells_frame(report, lang)
     shown = frame[frame["note"] == ""] if not frame.empty else frame
+    if teams is not None and not shown.empty:
+        total = t("trends.company_total", lang)
+        shown = shown[shown["team"].isin([total if x is None else x for x in teams])]
     team_t, week_t = t("trends.col_team", lang), t("trends.col_week", lang)
     x = alt.X("week:T", title=week_t)
     color = alt.Color("team:N", title=team_t)

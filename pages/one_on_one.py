@@ -1,7 +1,7 @@
 """HR: the one-on-one queue — explicit requests and consented flags only; level and the reasons
 the person shared, never answers. Every entry shown is recorded in the audit log."""
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 import streamlit as st
 
@@ -63,7 +63,7 @@ for item in items:
                     with ui.session() as s:
                         wd.update_one_on_one(
                             s, viewer, item.id, status=status, assignee_id=assignee, notes=notes,
-                            scheduled_for=datetime.combine(day, time(9), tzinfo=timezone.utc)
+                            scheduled_for=datetime.combine(day, time(9), tzinfo=UTC)
                             if day else None)
                         s.commit()
                     st.success(ui.tr("one_on_one.saved"))

@@ -16,9 +16,21 @@ settings = get_settings()
 st.caption(ui.tr("trends.intro", n=settings.min_group_size))
 weeks = st.select_slider(ui.tr("trends.weeks"), options=[4, 8, 12, 26, 52], value=12, key="weeks")
 
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def load_report(viewer, today: date, weeks: int, database: str) -> wt.TrendsReport:
+    """Aggregates change only in the open week, which is hidden anyway: cached briefly so that
+    choosing teams does not scan the check-ins again. Each view is still audited below."""
+    with ui.session() as s:
+        return wt.trends_report(s, viewer, today, weeks=weeks, settings=settings, audit_view=False)
+
+
+today = date.today()
+report = load_report(viewer, today, weeks, settings.resolved_database_url)
 with ui.session() as s:
-    report = wt.trends_report(s, viewer, date.today(), weeks=weeks, settings=settings)
-    s.commit()  # the audit row of this view
+    wt.record_trends_view(s, viewer, today, weeks=weeks)
+    s.commit()
 
 frame = wt.cells_frame(report, lang)
 if frame.empty:
@@ -27,24 +39,20 @@ if frame.empty:
 
 total = ui.tr("trends.company_total")
 teams = [total, *report.teams]
-chosen = st.multiselect(ui.tr("trends.teams"), teams, default=teams, key="teams")
-# Suppression was decided over ALL teams above; choosing teams only filters what is drawn.
-charts = wt.trend_charts(report, lang)
-
-
-def filtered(chart):
-    return chart.transform_filter({"field": "team", "oneOf": chosen})
-
+default = [total if x is None else x for x in wt.default_chart_teams(report)]
+chosen = st.multiselect(ui.tr("trends.teams"), teams, default=default, key="teams")
+# Suppression was decided over ALL teams in trends_report; choosing teams only filters drawing.
+charts = wt.trend_charts(report, lang, [None if x == total else x for x in chosen])
 
 for key, title in (("who5", "trends.who5_mean"), ("share_watch", "trends.share_watch"),
                    ("share_urgent", "trends.share_urgent"), ("participation", "trends.participation"),
                    ("harassment", "trends.harassment_reports"), ("incidents", "trends.incidents")):
     st.subheader(ui.tr(title))
-    st.altair_chart(filtered(charts[key]), use_container_width=True)
+    st.altair_chart(charts[key], use_container_width=True)
 st.subheader(ui.tr("trends.k6_heading"))
-st.altair_chart(filtered(charts["k6"]))
+st.altair_chart(charts["k6"])
 st.subheader(ui.tr("trends.job_heading"))
-st.altair_chart(filtered(charts["job"]))
+st.altair_chart(charts["job"])
 
 hidden = frame[(frame["note"] != "") & frame["team"].isin(chosen)]
 if not hidden.empty:

@@ -5,7 +5,7 @@ The tests whose SQL matters run on SQLite and on PostgreSQL (``db``, through ``a
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -196,7 +196,7 @@ def test_own_baseline_drop_uses_previous_checkins(sq):
 
 def test_harassment_roleplays_of_the_week_count(sq):
     v = person(sq, "sato")
-    monday = datetime.combine(THIS_WEEK, time(9), tzinfo=timezone.utc)
+    monday = datetime.combine(THIS_WEEK, time(9), tzinfo=UTC)
     for run, scenario, days in (("r1", "harassment_abuse", 0), ("r1", "harassment_abuse", 0),
                                 ("r2", "harassment_threat", 1), ("r3", "late_delivery", 1),
                                 ("r4", "harassment_abuse", -3)):  # last week: not counted
@@ -276,7 +276,7 @@ def test_a_request_reaches_hr_without_the_flags_content(db):
 
 def test_withdrawn_standing_consent_hides_flags(db):
     hr = person(db, "hr", team=None, role=Role.hr)
-    start = datetime.combine(LAST_WEEK - timedelta(weeks=3), time(9), tzinfo=timezone.utc)
+    start = datetime.combine(LAST_WEEK - timedelta(weeks=3), time(9), tzinfo=UTC)
     v = person(db, "sato", share=True, at=start)
     checkin(db, v, SEVERE, day=LAST_WEEK - timedelta(weeks=2),
             now=start + timedelta(days=1))
@@ -301,7 +301,7 @@ def test_one_entry_per_person_and_status_flow(db):
         wd.update_one_on_one(db, hr, item.id, status="done")  # open → done skips scheduling
     with pytest.raises(wd.WellbeingError):
         wd.update_one_on_one(db, hr, item.id, assignee_id=v.id)  # staff cannot be assignee
-    when = datetime(2026, 12, 1, 10, tzinfo=timezone.utc)
+    when = datetime(2026, 12, 1, 10, tzinfo=UTC)
     wd.update_one_on_one(db, hr, item.id, status="scheduled", assignee_id=hr2.id,
                          scheduled_for=when, notes="本人の希望で夕方")
     wd.update_one_on_one(db, hr, item.id, status="done")

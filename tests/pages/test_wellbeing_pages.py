@@ -47,7 +47,7 @@ def _answer_severe(at):
     for item in JOB_ITEMS:
         at.radio(key=f"job_{item.id}").set_value(item.keys[-1])
     at.radio(key="job_one_on_one").set_value(False)
-    submit = [b for b in at.button if b.label == "回答する"][0]
+    submit = next(b for b in at.button if b.label == "回答する")
     submit.click().run()
     assert not at.exception
     return at
@@ -90,7 +90,7 @@ def test_a_mild_week_shows_no_support_block(app_env, make_user):
         at.radio(key=f"k6_{i}").set_value(0)
     for item in JOB_ITEMS:
         at.radio(key=f"job_{item.id}").set_value(item.keys[0])
-    [b for b in at.button if b.label == "回答する"][0].click().run()
+    next(b for b in at.button if b.label == "回答する").click().run()
     assert not at.exception
     assert "相談できる窓口" not in [s.value for s in at.subheader]
     assert "今週の結果" in [s.value for s in at.subheader]
@@ -99,7 +99,7 @@ def test_a_mild_week_shows_no_support_block(app_env, make_user):
 def test_unanswered_questions_are_refused(app_env, make_user):
     staff = make_user("sato", team="東京")
     at = _consent(_open(staff, "checkin"))
-    [b for b in at.button if b.label == "回答する"][0].click().run()
+    next(b for b in at.button if b.label == "回答する").click().run()
     assert at.error[0].value.startswith("未回答の質問があります")
 
 
