@@ -20,7 +20,7 @@ import io
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -70,7 +70,7 @@ class AttemptNotFound(LookupError):
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def local_time(value: datetime | None) -> datetime | None:
@@ -265,7 +265,7 @@ def _load_for_review(session: Session, viewer: Viewer, attempt_id: int,
 
 
 def _day_start(d: date) -> datetime:
-    return datetime.combine(d, time.min, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+    return datetime.combine(d, time.min, tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 # --- the queue -----------------------------------------------------------------------------
@@ -453,7 +453,7 @@ def save_review(
     that agree with the machine are dropped. The attempt's automatic score and result are not
     touched. Saving again updates the review (and shows it to the trainee as new again).
     """
-    attempt, owner = _load_for_review(session, viewer, attempt_id, write=True)
+    attempt, _owner = _load_for_review(session, viewer, attempt_id, write=True)
     reason = (reason or "").strip()
     if score_override is not None:
         if isinstance(score_override, bool) or not isinstance(score_override, (int, float)) \

@@ -8,7 +8,7 @@ import io
 import math
 import struct
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -17,7 +17,6 @@ from core import review, storage
 from core.access import viewer_for
 from core.audit import Action
 from core.models import Attempt, AttemptStatus, AuditLog, Comment, Review, utcnow
-
 
 # --- realistic data ----------------------------------------------------------------------------
 
@@ -427,7 +426,7 @@ CATALOGUE = FakeCatalogue([
 
 def test_team_progress_per_person_and_harassment_completion(any_db_env, make_user_any):
     sato = make_user_any("sato", team="東京", display_name="佐藤")
-    suzuki = make_user_any("suzuki", team="東京", display_name="鈴木")
+    make_user_any("suzuki", team="東京", display_name="鈴木")
     make_user_any("yamamoto", team="大阪", display_name="山本")
     trainer_user = make_user_any("trainer", role="trainer", team="東京", display_name="指導")
     with make_user_any.session() as s:

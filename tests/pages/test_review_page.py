@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pandas as pd
 import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
@@ -177,7 +178,7 @@ def _csv_rows(data: bytes) -> list[dict[str, str]]:
 
 
 def _frame_rows(df) -> list[dict[str, str]]:
-    return [{k: "" if v is None or v != v else str(v) for k, v in row.items()}
+    return [{k: "" if v is None or pd.isna(v) else str(v) for k, v in row.items()}
             for row in df.to_dict("records")]
 
 
