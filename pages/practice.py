@@ -231,11 +231,13 @@ if view.errors:
             st.text(str(err))
 
 left, right = st.columns(2)
+# Option labels are fixed to this run's language (format_func may be called outside the run).
+ALL = ui.tr("practice.all")
 tag = left.selectbox(ui.tr("practice.filter_tag"), [None, *view.tags], key="pr_tag",
-                     format_func=lambda v: ui.tr("practice.all") if v is None else v)
-difficulty = right.selectbox(ui.tr("practice.filter_difficulty"), [None, 1, 2, 3], key="pr_diff",
-                             format_func=lambda v: ui.tr("practice.all") if v is None
-                             else ui.tr("practice.difficulty_n", n=v))
+                     format_func=lambda v: ALL if v is None else v)
+difficulties = {None: ALL} | {n: ui.tr("practice.difficulty_n", n=n) for n in (1, 2, 3)}
+difficulty = right.selectbox(ui.tr("practice.filter_difficulty"), list(difficulties),
+                             key="pr_diff", format_func=difficulties.get)
 entries = {e.scenario.id: e for e in view.filter(tag=tag, difficulty=difficulty)}
 if not entries:
     st.info(ui.tr("practice.no_scenarios"))
@@ -252,8 +254,9 @@ def option_label(scenario_id: str) -> str:
 
 if S.get("pr_scenario") not in entries:
     S.pr_scenario = next(iter(entries))
+labels = {scenario_id: option_label(scenario_id) for scenario_id in entries}
 scenario_id = st.selectbox(ui.tr("practice.scenario"), list(entries), key="pr_scenario",
-                           format_func=option_label)
+                           format_func=labels.get)
 entry = entries[scenario_id]
 scenario = entry.scenario
 if S.pr_active != scenario.id or S.pr_turn is None:

@@ -74,10 +74,10 @@ if scores is not None:
 
 st.subheader(ui.tr("progress.trends"))
 metrics = [k for k in practice.TREND_METRICS if k != "score"]
+metric_labels = {k: ui.tr(practice.TREND_METRICS[k]) for k in metrics}
 metric = st.selectbox(ui.tr("progress.metric"), metrics, key="pg_metric",
-                      format_func=lambda k: ui.tr(practice.TREND_METRICS[k]))
-trend = charts.metric_chart(data.rows, metric, title=ui.tr(practice.TREND_METRICS[metric]),
-                            lang=LANG)
+                      format_func=metric_labels.get)
+trend = charts.metric_chart(data.rows, metric, title=metric_labels[metric], lang=LANG)
 if trend is not None:
     st.altair_chart(trend, width="stretch")
 

@@ -347,6 +347,7 @@ def test_demo_seed_creates_really_analysed_attempts(session, monkeypatch):
 
     # The same code path with the shortest clip for the answers, to keep the test quick.
     monkeypatch.setitem(practice.DEMO_CLIPS, "apology", "answer_rude.flac")
+    monkeypatch.setitem(practice.DEMO_CLIPS, "calibration", "answer_rude.flac")
 
     assert seed_demo(session) is True
     attempts = session.exec(select(Attempt)).all()

@@ -259,3 +259,40 @@ def test_other_roles_cannot_open_the_practice_pages(app_env, make_user):
         at.run()
         assert at.error[0].value == "このページを表示する権限がありません。"
         assert not at.audio_input
+
+
+def test_pages_render_in_english(practice_env, staff, make_user, session):
+    done = _stored_attempt(session, staff, status=AttemptStatus.done, score=84, passed=True,
+                           result=json_result(), transcript="申し訳ございません")
+    failed = _stored_attempt(session, staff, status=AttemptStatus.failed, error="壊れています")
+    for page, query in (("pages/progress.py", None), ("pages/calibrate.py", None),
+                        (None, {"attempt": str(done.id)}), (None, {"attempt": str(failed.id)})):
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT)
+        at.session_state["user_id"] = staff.id
+        at.session_state["lang"] = "en"
+        at.session_state["pr_scenario"] = "late_delivery"
+        if query:
+            at.query_params.update(query)
+        at.run()
+        if page:
+            at.switch_page(page).run()
+        assert not at.exception, (page, query, at.exception)
+    assert at.error[0].value.startswith("The answer could not be scored.")
+    assert [b.label for b in at.button][:1] == ["Score again"]
+
+
+def json_result() -> dict:
+    """A small but complete analysis result (as Result.to_dict() writes it)."""
+    return {
+        "no_speech": False, "duration_s": 3.0, "transcript": "申し訳ございません",
+        "speech_regions": [[0.2, 2.8]], "pauses": [], "filler_spans": [],
+        "f0_contour": {"times_s": [0.3, 0.35], "hz": [220.0, 225.0]},
+        "morae_per_s_span": 6.0, "score": 84, "passed": True, "pass_mark": 80,
+        "content_score": 60, "content_max": 70, "delivery_score": 24, "delivery_max": 30,
+        "rubric": [{"id": "apology", "label": "お詫び", "found": True, "span": [0, 9]}],
+        "ng_phrases": [], "baseline": {"f0_median_hz": 210.0, "morae_per_s_span": 6.2},
+        "breakdown": [{"key": "required:empathy", "category": "content", "points": 10,
+                       "max_points": 10, "explanation_ja": "「共感」がありません。",
+                       "tip_ja": "お気持ちを受け止めましょう。"}],
+        "engine": "faster-whisper", "analysis_version": "1.0.0",
+    }
