@@ -26,6 +26,7 @@ import numpy as np
 from .audio import SAMPLE_RATE
 from .modelpack import (
     BASE_MODEL_SHA256,
+    ModelPackError,
     alignment_heads_dump,
     file_sha256,
     official_alignment_heads,
@@ -139,7 +140,10 @@ def _source_sha256(engine: str, model_path: str | None, cache_dir: str) -> str:
     if model_path is None:
         return BASE_MODEL_SHA256  # checked by ensure_base_model
     p = Path(model_path).expanduser()
-    return file_sha256(p / "model.bin" if p.is_dir() else p)
+    target = p / "model.bin" if p.is_dir() else p
+    if not target.is_file():
+        raise ModelPackError.make("not_found", path=p)
+    return file_sha256(target)
 
 
 # --------------------------------------------------------------------------- decoding

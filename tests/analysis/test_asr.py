@@ -20,7 +20,7 @@ from analysis.asr import (
     transcribe,
 )
 from analysis.audio import SAMPLE_RATE, load_audio
-from analysis.modelpack import BASE_MODEL_SHA256
+from analysis.modelpack import BASE_MODEL_SHA256, ModelPackError
 
 PUNCT = set("、。，．,.！？!?「」 　")
 
@@ -93,6 +93,14 @@ def test_no_speech_does_not_run_whisper(tmp_path):
     after = asr.load_model.cache_info()
     assert (after.misses, after.currsize) == (before.misses, before.currsize)
     assert not any(tmp_path.iterdir())  # not even the model pack was touched
+
+
+def test_missing_user_model_is_a_model_pack_error(tmp_path):
+    x = np.zeros(SAMPLE_RATE, np.float32)
+    for regions in ([], None):
+        with pytest.raises(ModelPackError) as e:
+            transcribe(x, model_path=tmp_path / "nope", cache_dir=tmp_path, speech_regions=regions)
+        assert e.value.code == "not_found"
 
 
 # ----------------------------------------------------------------------------- real Whisper
