@@ -35,6 +35,7 @@ from core.access import Viewer
 from core.config import Settings
 from core.db import make_engine, migrate
 from core.models import CheckIn, Role, Team, User
+from core.wellbeing_data import checkin_reasons
 from core.wellbeing_trends import (
     cells_frame,
     default_chart_teams,
@@ -110,7 +111,7 @@ def generate(engine, n_staff: int, n_weeks: int, seed: int = 2026) -> int:
                     "job": {k: v for k, v in jd.items() if k not in ("free_text", "one_on_one")},
                     "harassment_count": job.level("harassment"), "wants_one_on_one": job.one_on_one,
                     "free_text": job.free_text or None, "level": a.level,
-                    "reasons": [r.to_dict() for r in a.reasons],
+                    "reasons": checkin_reasons(a),
                     "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC),
                 })
         for i in range(0, len(rows), 5000):

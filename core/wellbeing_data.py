@@ -270,11 +270,11 @@ def save_checkin(session: Session, viewer: Viewer, answers: CheckInAnswers | Map
     row.wants_one_on_one = job.one_on_one
     row.free_text = job.free_text.replace(TEXT_SEPARATOR, " ").strip() or None
     row.level = FlagLevel(a.level)
-    row.reasons = [r.to_dict() for r in a.reasons]
+    row.reasons = checkin_reasons(a)
     row.updated_at = now
     session.add(row)
     session.flush()
-    flag = _sync_flag(session, row, now)
+    flag = _sync_flag(session, row, [r.to_dict() for r in a.reasons], now)
     one = _sync_request(session, row, flag, now)
     session.flush()
     return CheckInResult(row, a, fb, flag, one, roleplays)
@@ -304,7 +304,15 @@ def _request_for(session: Session, flag: Flag) -> OneOnOne | None:
     return session.exec(select(OneOnOne).where(OneOnOne.flag_id == flag.id)).first()
 
 
-def _sync_flag(session: Session, row: CheckIn, now: datetime) -> Flag | None:
+def checkin_reasons(a: Assessment) -> list[dict[str, Any]]:
+    """Reasons as kept on the check-in row: codes only (texts are in the wellbeing package and
+    on the flag HR may see); keeps the rows narrow, which the trends scan reads."""
+    return [{"code": r.code, "severity": r.severity, **({"item": r.item} if r.item else {})}
+            for r in a.reasons]
+
+
+def _sync_flag(session: Session, row: CheckIn, reasons: list[dict[str, Any]],
+               now: datetime) -> Flag | None:
     flag = session.exec(select(Flag).where(Flag.checkin_id == row.id)).first()
     if row.level == FlagLevel.none:
         if flag is None:
@@ -323,7 +331,6 @@ def _sync_flag(session: Session, row: CheckIn, now: datetime) -> Flag | None:
         session.delete(flag)
         session.flush()
         return None
-    reasons = [dict(r) for r in row.reasons]
     if flag is None:
         flag = Flag(user_id=row.user_id, checkin_id=row.id, level=row.level, reasons=reasons,
                     created_at=now)

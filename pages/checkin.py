@@ -200,13 +200,13 @@ def own_trend(checkins) -> None:
     who5 = alt.Chart(frame).mark_line(point=True).encode(
         x=x, y=alt.Y("who5:Q", title=ui.tr("checkin.trend_who5"), scale=alt.Scale(domain=[0, 100])),
         tooltip=["week:T", "who5:Q"])
-    st.altair_chart(who5, use_container_width=True)
+    st.altair_chart(who5, width="stretch")
     k6 = frame.dropna(subset=["k6"])
     if len(k6) > 0:
         chart = alt.Chart(k6).mark_bar(size=14).encode(
             x=x, y=alt.Y("k6:Q", title=ui.tr("checkin.trend_k6"), scale=alt.Scale(domain=[0, 24])),
             tooltip=["week:T", "k6:Q"])
-        st.altair_chart(chart.properties(height=160), use_container_width=True)
+        st.altair_chart(chart.properties(height=160), width="stretch")
 
 
 def result_view() -> None:

@@ -48,7 +48,7 @@ for key, title in (("who5", "trends.who5_mean"), ("share_watch", "trends.share_w
                    ("share_urgent", "trends.share_urgent"), ("participation", "trends.participation"),
                    ("harassment", "trends.harassment_reports"), ("incidents", "trends.incidents")):
     st.subheader(ui.tr(title))
-    st.altair_chart(charts[key], use_container_width=True)
+    st.altair_chart(charts[key], width="stretch")
 st.subheader(ui.tr("trends.k6_heading"))
 st.altair_chart(charts["k6"])
 st.subheader(ui.tr("trends.job_heading"))
@@ -59,10 +59,10 @@ if not hidden.empty:
     st.subheader(ui.tr("trends.hidden_heading"))
     st.dataframe(hidden[["week", "team", "note"]].rename(columns={
         "week": ui.tr("trends.col_week"), "team": ui.tr("trends.col_team"), "note": ""}),
-        hide_index=True, use_container_width=True)
+        hide_index=True, width="stretch")
 
 st.subheader(ui.tr("trends.table_heading"))
-st.dataframe(frame[frame["team"].isin(chosen)], hide_index=True, use_container_width=True)
+st.dataframe(frame[frame["team"].isin(chosen)], hide_index=True, width="stretch")
 
 st.subheader(ui.tr("trends.free_text_heading", n=settings.min_group_size_free_text))
 shown_texts = [c for c in report.free_text if not c.suppressed and c.texts
