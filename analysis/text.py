@@ -178,8 +178,11 @@ def reading(text: str) -> Reading:
 
 
 def kana(text: str) -> str:
-    """Katakana reading of ``text`` without punctuation (pyopenjtalk ``g2p(text, kana=True)``)."""
-    return "".join(ch for ch in pyopenjtalk.g2p(text, kana=True) if _is_kana(ch))
+    """Katakana reading of ``text`` without punctuation (pyopenjtalk ``g2p(text, kana=True)``),
+    を read as オ (as spoken; :func:`reading` does the same)."""
+    return "".join(
+        "オ" if ch == "ヲ" else ch for ch in pyopenjtalk.g2p(text, kana=True) if _is_kana(ch)
+    )
 
 
 def split_morae(kana_text: str) -> list[str]:
@@ -286,6 +289,8 @@ def substitution_cost(a: str, b: str) -> float:
         return 0.0
     ca, va = _mora_cv(a)
     cb, vb = _mora_cv(b)
+    if (ca, va) == (cb, vb):
+        return 0.0  # same sound, other spelling (ヲ/オ, ヂ/ジ, ヅ/ズ)
     if LONG_VOWEL in (a, b) and (ca == "" or cb == ""):
         return HALF  # オー vs オウ, エー vs エイ
     if va and va == vb:

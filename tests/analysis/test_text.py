@@ -154,6 +154,13 @@ def test_tolerance_grows_with_length():
     assert [T.tolerance(n) for n in (1, 2, 3, 5, 6, 11, 12, 20)] == [0, 0, 0.5, 0.5, 1, 1, 1.5, 1.5]
 
 
+def test_wo_particle_matches_exactly():
+    # を is read オ in a transcript; the phrase's own reading must agree (no tolerance spent)
+    m = T.find_phrase("はい、私が責任を持って対応します", "私が責任を持って")
+    assert m is not None and m.distance == 0
+    assert T.kana("を") == "オ"
+
+
 def test_substitution_costs():
     assert T.substitution_cost("シ", "シ") == 0
     assert T.substitution_cost("シ", "チ") == 0.5
