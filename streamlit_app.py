@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import auth, ui
-from core.access import pages_for
+from core import ui
+from core.access import PAGES, pages_for
 from core.config import get_settings
 from core.models import Role
 
@@ -29,49 +29,7 @@ def language_switch() -> None:
 def login_page() -> None:
     st.title(ui.tr("app.title"))
     st.caption(ui.tr("app.tagline"))
-    if settings.demo_mode:
-        st.info(ui.tr("app.demo_notice", password=settings.demo_password))
-    with st.form("login"):
-        st.subheader(ui.tr("login.heading"))
-        username = st.text_input(ui.tr("login.username"))
-        password = st.text_input(ui.tr("login.password"), type="password")
-        submitted = st.form_submit_button(ui.tr("login.submit"), type="primary")
-    if submitted:
-        if not username.strip() or not password:
-            st.error(ui.tr("login.empty"))
-            return
-        with ui.session() as s:
-            result = auth.authenticate(s, username, password, settings=settings)
-            s.commit()
-        if result.ok:
-            st.session_state[ui.SESSION_USER] = result.user.id
-            st.session_state[ui.SESSION_LANG] = result.user.language or settings.default_language
-            st.rerun()
-        elif result.reason == "locked":
-            st.error(ui.tr("login.locked", minutes=settings.lockout_minutes))
-        elif result.reason == "inactive":
-            st.error(ui.tr("login.inactive"))
-        else:
-            st.error(ui.tr("login.bad_credentials"))
-    if settings.sso_enabled:
-        sso_login()
-
-
-def sso_login() -> None:
-    """Single sign-on through st.login (OIDC, configured in .streamlit/secrets.toml)."""
-    if not getattr(st, "user", None) or not st.user.is_logged_in:
-        if st.button(ui.tr("login.sso")):
-            st.login()
-        return
-    email = str(st.user.get("email", ""))
-    with ui.session() as s:
-        user = auth.login_by_email(s, email)
-        s.commit()
-    if user is None:
-        st.error(ui.tr("login.sso_unknown", email=email))
-        return
-    st.session_state[ui.SESSION_USER] = user.id
-    st.rerun()
+    ui.login_form()
 
 
 def logout() -> None:
@@ -84,9 +42,13 @@ def logout() -> None:
 viewer = ui.current_viewer()
 if viewer is None:
     language_switch()
-    st.navigation(
-        [st.Page(login_page, title=ui.tr("page.login"), icon=":material/login:")], position="hidden"
-    ).run()
+    # Every page address is known even before login: the page's own guard shows the login form,
+    # so a link such as /review?attempt=12 leads to that attempt once the person has signed in.
+    login = st.Page(login_page, title=ui.tr("page.login"), icon=":material/login:", default=True)
+    addresses = [
+        st.Page(spec.path, title=ui.tr(f"page.{spec.key}"), url_path=spec.key) for spec in PAGES
+    ]
+    st.navigation([login, *addresses], position="hidden").run()
 else:
     pages = [
         st.Page(spec.path, title=ui.tr(f"page.{spec.key}"), icon=spec.icon, url_path=spec.key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlmodel import Session
 
+from core import auth
 from core.access import Viewer, may_open, viewer_for
 from core.config import get_settings
 from core.db import get_engine, init_db
@@ -60,11 +61,63 @@ def current_viewer() -> Viewer | None:
 def require_page(page_key: str) -> Viewer:
     """Stop the script unless the signed-in user's role may open ``page_key``.
 
-    Every page calls this first, so a page is refused even when its URL is typed directly.
+    Every page calls this first, so a page is refused even when its URL is typed directly; a
+    visitor who is not signed in gets the login form instead.
     """
     bootstrap()
     viewer = current_viewer()
+    if viewer is None:  # a typed or shared address: sign in here, then this page opens
+        login_form()
+        st.stop()
     if not may_open(viewer, page_key):
         st.error(tr("app.refused"))
         st.stop()
     return viewer
+
+
+def login_form() -> None:
+    """The login form; on success the script reruns as the signed-in user (same address)."""
+    settings = get_settings()
+    if settings.demo_mode:
+        st.info(tr("app.demo_notice", password=settings.demo_password))
+    with st.form("login"):
+        st.subheader(tr("login.heading"))
+        username = st.text_input(tr("login.username"))
+        password = st.text_input(tr("login.password"), type="password")
+        submitted = st.form_submit_button(tr("login.submit"), type="primary")
+    if submitted:
+        if not username.strip() or not password:
+            st.error(tr("login.empty"))
+            return
+        with session() as s:
+            result = auth.authenticate(s, username, password, settings=settings)
+            s.commit()
+        if result.ok:
+            st.session_state[SESSION_USER] = result.user.id
+            st.session_state[SESSION_LANG] = result.user.language or settings.default_language
+            st.rerun()
+        elif result.reason == "locked":
+            st.error(tr("login.locked", minutes=settings.lockout_minutes))
+        elif result.reason == "inactive":
+            st.error(tr("login.inactive"))
+        else:
+            st.error(tr("login.bad_credentials"))
+    if settings.sso_enabled:
+        sso_login()
+
+
+def sso_login() -> None:
+    """Single sign-on through st.login (OIDC, configured in .streamlit/secrets.toml)."""
+    if not getattr(st, "user", None) or not st.user.is_logged_in:
+        if st.button(tr("login.sso")):
+            st.login()
+        return
+    email = str(st.user.get("email", ""))
+    with session() as s:
+        user = auth.login_by_email(s, email)
+        s.commit()
+    if user is None:
+        st.error(tr("login.sso_unknown", email=email))
+        return
+    st.session_state[SESSION_USER] = user.id
+    st.rerun()

@@ -87,6 +87,17 @@ def test_staff_opening_another_roles_page_directly_is_refused(app_env, make_user
     assert len(at.main.children) <= 2  # the refusal, nothing of the page
 
 
-def test_anonymous_direct_page_is_refused(app_env):
+def test_anonymous_direct_page_shows_login_then_the_page(app_env, make_user):
+    make_user("root", role="admin")
     at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=30).run()
+    assert not at.title  # nothing of the page before login
+    assert [w.label for w in at.text_input] == ["ユーザー名", "パスワード"]
+    _login(at, "root", "password123")
+    assert at.title[0].value == "ユーザー管理"
+
+
+def test_anonymous_direct_page_then_wrong_role_is_refused(app_env, make_user):
+    make_user("sato", team="東京")
+    at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=30).run()
+    _login(at, "sato", "password123")
     assert at.error[0].value == REFUSED
