@@ -45,8 +45,10 @@ def show_error(e: Exception) -> None:
 
 def consent_screen() -> None:
     st.subheader(ui.tr("consent.heading"))
-    for key in ("consent.what", "consent.why", "consent.who", "consent.withdraw_note"):
-        st.write(ui.tr(key))
+    st.write(ui.tr("consent.what"))
+    st.write(ui.tr("consent.why"))
+    st.write(ui.tr("consent.who", n=get_settings().min_group_size))
+    st.write(ui.tr("consent.withdraw_note"))
     with st.form("consent"):
         agree = st.checkbox(ui.tr("consent.agree"), key="consent_agree")
         share = st.checkbox(ui.tr("consent.share_standing"), key="consent_share")
