@@ -190,3 +190,23 @@ def test_incident_report_by_staff_and_worked_by_hr(app_env, make_user):
     at.text_area[0].input("上長が記録を確認")
     at.button[0].click().run()
     assert at.success[0].value == "保存しました。"
+
+
+def test_hr_schedules_a_one_on_one_and_the_person_sees_the_status(app_env, make_user, session):
+    staff = make_user("sato", team="東京", display_name="佐藤 優子")
+    hr = make_user("hr", role="hr", display_name="人事 花子")
+    v = viewer_for(session, staff)
+    wd.give_consent(session, v, ConsentKind.wellbeing)
+    wd.request_one_on_one(session, v)
+    session.commit()
+    at = _open(hr, "one_on_one")
+    assert "佐藤 優子" in _texts(at)
+    assert at.caption[1].value == "結果は共有されていません（面談の希望のみ）"
+    at.selectbox[0].set_value("scheduled")
+    at.selectbox[1].set_value(hr.id)
+    at.text_area[0].input("水曜の午後に")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.success[0].value == "保存しました。"
+    [mine] = wd.my_one_on_ones(session, v)
+    assert mine.status == "scheduled"
