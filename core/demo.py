@@ -9,8 +9,8 @@ from sqlmodel import Session, func, select
 
 from core.config import get_settings
 from core.db import get_engine
-from core.models import Role, User
-from core.users import create_user
+from core.models import Role, TrainerTeam, User
+from core.users import create_user, get_or_create_team
 
 # (username, display name, role, team)
 DEMO_PEOPLE = [
@@ -27,7 +27,17 @@ DEMO_PEOPLE = [
     ("yamamoto", "山本 恵", Role.staff, "大阪サポート"),
     ("nakamura", "中村 亮", Role.staff, "大阪サポート"),
     ("kobayashi", "小林 彩", Role.staff, "大阪サポート"),
+    ("kimura", "木村 直樹", Role.staff, "大阪サポート"),
+    ("hayashi", "林 さくら", Role.staff, "大阪サポート"),
+    ("shimizu", "清水 誠", Role.staff, "大阪サポート"),
+    ("saito", "斎藤 理恵", Role.staff, "大阪サポート"),
+    # a team too small for HR reports: its trends are suppressed
+    ("yamaguchi", "山口 陽菜", Role.staff, "福岡サポート"),
+    ("matsumoto", "松本 蓮", Role.staff, "福岡サポート"),
+    ("inoue", "井上 葵", Role.staff, "福岡サポート"),
 ]
+# Teams coached by a trainer beyond their own team.
+DEMO_COACHING = {"trainer2": ["福岡サポート"]}
 
 
 def seed_demo(session: Session | None = None) -> bool:
@@ -45,6 +55,11 @@ def seed_demo(session: Session | None = None) -> bool:
         for username, name, role, team in DEMO_PEOPLE:
             people[username] = create_user(session, username=username, display_name=name,
                                            role=role, password=password, team_name=team)
+        session.flush()
+        for trainer, team_names in DEMO_COACHING.items():
+            for name in team_names:
+                team = get_or_create_team(session, name)
+                session.add(TrainerTeam(trainer_id=people[trainer].id, team_id=team.id))
         session.flush()
         for dotted in DEMO_CONTENT_HOOKS:
             module_name, _, function = dotted.partition(":")

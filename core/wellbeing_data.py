@@ -569,13 +569,20 @@ _DEMO_PROFILES = {
     "yamamoto": ([4, 4, 3, 4, 4, 3, 4, 4, 4, 3, 4, 4], False, ()),
     "nakamura": ([4, 4, 4, 3, 3, 3, 3, 2, 3, 2, 2, 2], False, (1,)),  # harassment weeks
     "kobayashi": ([3, 4, 4, 4, 4, 3, 4, 4, 4, 4, 3, 4], False, ()),
+    "kimura": ([4, 4, 4, 4, 3, 4, 4, 4, 4, 3, 4, 4], False, ()),
+    "hayashi": ([3, 3, 4, 4, 3, 3, 4, 3, 3, 4, 3, 3], False, ()),
+    "shimizu": ([5, 4, 5, 4, 4, 5, 4, 4, 5, 4, 4, 4], False, ()),
+    "saito": ([4, 3, 3, 4, 4, 4, 3, 4, 4, 4, 4, 3], False, ()),
+    "yamaguchi": ([4, 4, 3, 4, 4, 4, 4, 3, 4, 4, 4, 4], False, ()),
+    "matsumoto": ([3, 4, 4, 3, 4, 4, 3, 4, 4, 3, 4, 4], False, ()),
+    "inoue": ([4, 4, 4, 4, 3, 4, 4, 4, 3, 3, 3, 3], False, ()),
 }
 
 
 def seed_demo(session: Session, people: Mapping[str, User], today: date | None = None) -> None:
     """12 weeks of check-ins for the demo staff (hook of ``core.demo``): some people trending
     down, one with a flag shared by standing consent (suzuki), one with an unshared urgent flag
-    (takahashi), a small team (大阪サポート, 3 people) that trends must hide, a one-on-one
+    (takahashi), a small team (福岡サポート, 3 people) that trends must hide, a one-on-one
     request and two harassment incidents. Flushes, never commits."""
     import random
 
