@@ -161,6 +161,13 @@ def voice_path(scenario, turn, *, render: bool = True) -> Path | None:
     return voice.render_turn(scenario, turn, cache)
 
 
+def local_when(value) -> str:
+    """A stored (UTC) time as shown to people: Japan time, ``YYYY-MM-DD HH:MM``."""
+    from core.review import format_local
+
+    return format_local(value)
+
+
 def new_run_id() -> str:
     return uuid.uuid4().hex
 

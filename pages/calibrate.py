@@ -70,7 +70,7 @@ if latest is not None:
         analyse_with_status(latest.id)
         st.rerun()
     if latest.status == AttemptStatus.done and practice.usable_calibration(latest):
-        st.caption(ui.tr("calibrate.recorded_at", when=f"{latest.created_at:%Y-%m-%d %H:%M}"))
+        st.caption(ui.tr("calibrate.recorded_at", when=practice.local_when(latest.created_at)))
 
 recorded = st.audio_input(ui.tr("calibrate.record"), sample_rate=16000, key=f"cal_rec_{S.cal_rec}")
 uploaded = st.file_uploader(ui.tr("calibrate.upload"),

@@ -206,7 +206,7 @@ def attempt_view(raw: str) -> None:
         else:
             st.caption(ui.tr("practice.scenario_missing"))
         st.caption(ui.tr("practice.attempt_heading", id=attempt.id,
-                         when=f"{attempt.created_at:%Y-%m-%d %H:%M}"))
+                         when=practice.local_when(attempt.created_at)))
         play_recording(attempt)
         render_feedback(attempt, turn)
     if st.button(ui.tr("practice.back"), icon=":material/arrow_back:"):

@@ -16,7 +16,7 @@ PRACTICE_PAGE = "pages/practice.py"
 
 
 def when(value) -> str:
-    return f"{value:%Y-%m-%d %H:%M}" if value is not None else ""
+    return practice.local_when(value)
 
 
 st.caption(ui.tr("progress.intro"))
