@@ -3,7 +3,7 @@
 Pure functions over float32 mono arrays at 16 kHz and over VAD speech regions (seconds).
 Pitch uses librosa's probabilistic YIN, tuned per notes/prosody.md: a frame of two periods of
 the lowest pitch (512 samples at 16 kHz instead of 2048, which blurs pitch and marks short
-silences voiced), a 65–600 Hz search range, a 20 ms hop and 0.25-semitone bins refined by yin (see
+silences voiced), a 65–600 Hz search range, a 20 ms hop and 0.2-semitone bins refined by yin (see
 bench/bench_pitch.py: ≥ 7× faster than librosa's example settings, a few cents from Praat).
 Praat (parselmouth, GPL) is used only by the benchmark and tests, never at run time.
 
@@ -35,7 +35,7 @@ F0_MIN_HZ = 65.0  # below the lowest male speaking voice
 F0_MAX_HZ = 600.0  # a 400 Hz ceiling mis-tracked a high voice (366 Hz median)
 PYIN_FRAME = 512  # two periods of F0_MIN_HZ at 16 kHz (2 × 246 samples, next power of two)
 PYIN_HOP = 320  # 20 ms
-PYIN_RESOLUTION = 0.25  # st per pitch bin; Viterbi cost grows with bins²; yin refines the value
+PYIN_RESOLUTION = 0.2  # st per bin; Viterbi cost grows with bins²; 0.25 lost low-voice frames
 REFINE_MAX_ST = 0.5  # pyin's bins are quantised; take yin's continuous estimate when this close
 REGION_PAD_S = 0.05
 PITCH_JOIN_GAP_S = 1.0  # speech regions closer than this share one pyin call  # pitch is tracked in speech regions padded by this much
@@ -121,7 +121,7 @@ def pitch_track(
     """F0 with ``librosa.pyin`` over ``regions`` (padded by ``pad_s``) or the whole signal.
 
     pyin decides voicing and picks a pitch bin (``resolution`` semitones wide, so its values
-    are quantised to a 25-cent grid at 0.25). With ``refine`` each voiced frame takes
+    are quantised to a 20-cent grid at 0.2). With ``refine`` each voiced frame takes
     ``librosa.yin``'s continuous (parabolically interpolated) estimate from the same frame when
     it lies within ``REFINE_MAX_ST`` of pyin's bin; otherwise pyin's value stays.
     Frames outside the regions are not analysed (and do not appear in the track).

@@ -94,7 +94,7 @@ def praat(y):
 
 PRAAT = "Praat autocorrelation (parselmouth, 10 ms, 65–600 Hz)"
 METHODS = {
-    "ours (pyin 65–600 Hz, frame 512, hop 20 ms, res 0.25 + yin refine)": ours,
+    "ours (pyin 65–600 Hz, frame 512, hop 20 ms, res 0.2 + yin refine)": ours,
     "ours without yin refinement": ours_unrefined,
     "ours on VAD speech regions only (as the pipeline runs it)": ours_vad,
     "librosa example (pyin C2–C7, frame 2048, hop 512)": example,
