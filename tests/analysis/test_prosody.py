@@ -193,3 +193,15 @@ def test_digital_silence_floor():
     level = P.loudness(np.zeros(SR * 2, np.float32), [])
     assert level.speech_dbfs is None and level.snr_db is None
     assert level.noise_floor_dbfs == -100.0
+
+
+@pytest.mark.parametrize(
+    "clip, lo, hi",
+    [("answer_apology_male.flac", 70, 150), ("answer_apology.flac", 180, 400)],
+)
+def test_low_and_high_voices_are_tracked(clip, lo, hi):
+    y = load_audio(DATA / clip).samples
+    regions = vad.speech_regions(y)
+    s = P.pitch_stats(P.remove_outliers(P.pitch_track(y, regions=regions)))
+    assert lo <= s.median_hz <= hi
+    assert s.voiced_s >= 0.3 * vad.total_duration(regions)  # most of the speech is voiced
