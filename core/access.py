@@ -78,7 +78,7 @@ class PageSpec:
 
 
 def _page(key: str, icon: str, *roles: Role) -> PageSpec:
-    return PageSpec(key=key, path=f"pages/{key}.py", icon=icon, roles=frozenset(roles))
+    return PageSpec(key=key, path=f"app_pages/{key}.py", icon=icon, roles=frozenset(roles))
 
 
 # In menu order. The first page a role may open is its home page.

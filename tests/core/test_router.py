@@ -58,8 +58,7 @@ def test_each_role_sees_exactly_its_pages(app_test, make_user, role):
     at = app_test(user)
     assert not at.exception
     allowed = access.pages_for(role)
-    # Pages outside the role's navigation are not registered at all (checked before any switch,
-    # since AppTest afterwards also registers the legacy pages/ folder; each page guards itself).
+    # Pages outside the role's navigation are not registered at all.
     for spec in access.PAGES:
         if spec not in allowed:
             with pytest.raises(ValueError):
@@ -80,7 +79,7 @@ def access_title(key):
 @pytest.mark.parametrize("page", ["review", "team", "trends", "one_on_one", "admin", "agreement"])
 def test_staff_opening_another_roles_page_directly_is_refused(app_env, make_user, page):
     staff = make_user("sato", team="東京")
-    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=30)
+    at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=30)
     at.session_state["user_id"] = staff.id
     at.run()
     assert at.error[0].value == REFUSED
@@ -89,7 +88,7 @@ def test_staff_opening_another_roles_page_directly_is_refused(app_env, make_user
 
 def test_anonymous_direct_page_shows_login_then_the_page(app_env, make_user):
     make_user("root", role="admin")
-    at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(ROOT / "app_pages" / "admin.py"), default_timeout=30).run()
     assert not at.title  # nothing of the page before login
     assert [w.label for w in at.text_input] == ["ユーザー名", "パスワード"]
     _login(at, "root", "password123")
@@ -98,6 +97,6 @@ def test_anonymous_direct_page_shows_login_then_the_page(app_env, make_user):
 
 def test_anonymous_direct_page_then_wrong_role_is_refused(app_env, make_user):
     make_user("sato", team="東京")
-    at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(ROOT / "app_pages" / "admin.py"), default_timeout=30).run()
     _login(at, "sato", "password123")
     assert at.error[0].value == REFUSED

@@ -198,7 +198,7 @@ def test_staff_cannot_open_another_persons_attempt_by_query_param(practice_env, 
 
 @pytest.mark.slow
 def test_calibration_records_a_baseline(practice_env, staff, session):
-    at = open_app(staff, page="pages/calibrate.py", scenario=None)
+    at = open_app(staff, page="app_pages/calibrate.py", scenario=None)
     assert at.title[0].value == "声の基準づくり"
     assert "過ごしやすい一日" in at.subheader[0].value
     assert "まだ基準がありません" in at.info[0].value
@@ -230,7 +230,7 @@ def test_progress_shows_trends_best_and_new_feedback_that_opening_marks_seen(
                         text="「規則ですので」は避けましょう。"))
     session.commit()
 
-    at = open_app(staff, page="pages/progress.py", scenario=None)
+    at = open_app(staff, page="app_pages/progress.py", scenario=None)
     assert not at.exception, at.exception
     assert at.title[0].value == "わたしの成長"
     assert "新着 2 件" in at.subheader[0].value
@@ -254,7 +254,7 @@ def test_progress_shows_trends_best_and_new_feedback_that_opening_marks_seen(
 def test_other_roles_cannot_open_the_practice_pages(app_env, make_user):
     trainer = make_user("coach", role="trainer", team="東京")
     for page in ("practice", "calibrate", "progress"):
-        at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=30)
+        at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=30)
         at.session_state["user_id"] = trainer.id
         at.run()
         assert at.error[0].value == "このページを表示する権限がありません。"
@@ -265,7 +265,7 @@ def test_pages_render_in_english(practice_env, staff, make_user, session):
     done = _stored_attempt(session, staff, status=AttemptStatus.done, score=84, passed=True,
                            result=json_result(), transcript="申し訳ございません")
     failed = _stored_attempt(session, staff, status=AttemptStatus.failed, error="壊れています")
-    for page, query in (("pages/progress.py", None), ("pages/calibrate.py", None),
+    for page, query in (("app_pages/progress.py", None), ("app_pages/calibrate.py", None),
                         (None, {"attempt": str(done.id)}), (None, {"attempt": str(failed.id)})):
         at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT)
         at.session_state["user_id"] = staff.id

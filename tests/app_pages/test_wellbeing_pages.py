@@ -18,7 +18,7 @@ HIDDEN = "人数が少ないため非表示"
 
 def _open(user, page: str) -> AppTest:
     """The page script on its own (the router would first run the staff home page)."""
-    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=30)
+    at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=30)
     at.session_state["user_id"] = user.id
     return at.run()
 
@@ -159,7 +159,7 @@ def test_trends_page_hides_a_small_team(app_env, make_user, session):
 @pytest.mark.parametrize("page", ["trends", "one_on_one"])
 def test_staff_cannot_open_hr_pages(app_env, make_user, page):
     staff = make_user("sato", team="東京")
-    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=30)
+    at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=30)
     at.session_state["user_id"] = staff.id
     at.run()
     assert at.error[0].value == REFUSED
@@ -169,7 +169,7 @@ def test_staff_cannot_open_hr_pages(app_env, make_user, page):
 @pytest.mark.parametrize("page", ["checkin", "trends", "one_on_one", "incidents"])
 def test_trainer_sees_no_wellbeing_page(app_env, make_user, page):
     trainer = make_user("trainer", role="trainer", team="東京")
-    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=30)
+    at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=30)
     at.session_state["user_id"] = trainer.id
     at.run()
     assert at.error[0].value == REFUSED

@@ -12,7 +12,7 @@ viewer = ui.require_page("progress")
 st.title(ui.tr("page.progress"))
 
 LANG = ui.lang()
-PRACTICE_PAGE = "pages/practice.py"
+PRACTICE_PAGE = "app_pages/practice.py"
 
 
 def when(value) -> str:

@@ -34,7 +34,7 @@ def people(make_user):
 
 
 def page(name: str, user, *, attempt=None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=30)
+    at = AppTest.from_file(str(ROOT / "app_pages" / f"{name}.py"), default_timeout=30)
     at.session_state["user_id"] = user.id
     if attempt is not None:
         at.query_params["attempt"] = str(attempt)
@@ -135,7 +135,7 @@ def test_trainer_of_another_team_cannot_open_the_attempt_by_url(session, people)
     router.session_state["user_id"] = people["trainer_osaka"].id
     router.query_params["attempt"] = str(a.id)
     router.run()
-    router.switch_page("pages/review.py")
+    router.switch_page("app_pages/review.py")
     router.query_params["attempt"] = str(a.id)
     router.run()
     assert router.title[0].value == "レビュー"
