@@ -18,6 +18,7 @@ Every test here is marked ``e2e``. Screenshots go to ``test-output/e2e/``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -87,11 +88,47 @@ def e2e_cache() -> Path:
         env = _base_env(CACHE)
         done = subprocess.run(
             [str(VENV_BIN / "python"), "-m", "core.cli", "prepare-model"],
-            cwd=APP_ROOT, env=env, capture_output=True, text=True, timeout=600,
+            cwd=APP_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
         )
         if done.returncode != 0:
             pytest.fail(f"prepare-model failed:\n{done.stdout}\n{done.stderr}")
+        # The customer voices the journeys hear: see PRERENDER.
+        done = subprocess.run(
+            [str(VENV_BIN / "python"), "-c", PRERENDER, VOICE_SCENARIO],
+            cwd=APP_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.fail(f"rendering the customer voices failed:\n{done.stdout}\n{done.stderr}")
     return CACHE
+
+
+VOICE_SCENARIO = "late_delivery"
+# The practice page renders the shown scenario's line on load: the first of the list (easiest
+# first, then id) on arrival, then the journey's scenario and the turns its start branches to.
+PRERENDER = """
+import sys
+from core.config import get_settings
+from core.practice import load_scenarios
+from scenarios.voice import render_turn
+cache = get_settings().voice_cache_dir
+catalogue = load_scenarios()
+first = min(catalogue, key=lambda s: (s.difficulty, s.id))
+render_turn(first, first.turn(first.start), cache)
+journey = catalogue[sys.argv[1]]
+start = journey.turn(journey.start)
+for turn_id in [start.id, *[b.goto for b in start.branches if b.goto]]:
+    render_turn(journey, journey.turn(turn_id), cache)
+"""
 
 
 def _base_env(data_dir: Path, database_url: str = "") -> dict[str, str]:
@@ -149,14 +186,25 @@ def _start_app(name: str, data_dir: Path, cache: Path, database_url: str = "") -
         # a new session makes it a process-group leader, so the whole group can be stopped.
         process = subprocess.Popen(
             [
-                str(VENV_BIN / "streamlit"), "run", "streamlit_app.py",
-                "--server.headless", "true",
-                "--server.port", str(port),
-                "--server.address", "127.0.0.1",
-                "--server.fileWatcherType", "none",  # others edit the tree while we run
-                "--browser.gatherUsageStats", "false",
+                str(VENV_BIN / "streamlit"),
+                "run",
+                "streamlit_app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.fileWatcherType",
+                "none",  # others edit the tree while we run
+                "--browser.gatherUsageStats",
+                "false",
             ],
-            cwd=APP_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=APP_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     server = AppServer(name, f"http://127.0.0.1:{port}", process, data_dir, log, database_url)
     deadline = time.monotonic() + START_TIMEOUT
@@ -171,7 +219,9 @@ def _start_app(name: str, data_dir: Path, cache: Path, database_url: str = "") -
             pass
         if time.monotonic() > deadline:
             _stop_app(server)
-            raise RuntimeError(f"streamlit not healthy after {START_TIMEOUT}s:\n{server.log_tail()}")
+            raise RuntimeError(
+                f"streamlit not healthy after {START_TIMEOUT}s:\n{server.log_tail()}"
+            )
         time.sleep(0.25)
 
 
@@ -216,8 +266,12 @@ def app_pg(e2e_cache, tmp_path_factory) -> Iterator[AppServer]:
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        server = _start_app("postgresql", tmp_path_factory.mktemp("app-pg"), e2e_cache,
-                            database_url=f"{PG_SERVER}/{name}")
+        server = _start_app(
+            "postgresql",
+            tmp_path_factory.mktemp("app-pg"),
+            e2e_cache,
+            database_url=f"{PG_SERVER}/{name}",
+        )
         try:
             yield server
         finally:
@@ -279,11 +333,14 @@ def open_page(chromium, request) -> Iterator[Callable]:
         if failed is not None and failed.failed:
             for j, pg in enumerate(context.pages):
                 try:
-                    pg.screenshot(path=str(OUT / f"FAILED-{_safe(request.node.name)}-{i}{j}.png"),
-                                  full_page=True)
-                except Exception:  # noqa: BLE001
-                    pass
-        context.close()
+                    pg.screenshot(
+                        path=str(OUT / f"FAILED-{_safe(request.node.name)}-{i}{j}.png"),
+                        full_page=True,
+                    )
+                except Exception as e:  # noqa: BLE001
+                    print(f"no failure screenshot: {e}")
+        with contextlib.suppress(Exception):  # already closed by the journey
+            context.close()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -300,18 +357,70 @@ def _safe(name: str) -> str:
 # --------------------------------------------------------------------------- helpers
 
 
+_READY = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app) return false;
+    const state = app.getAttribute('data-test-script-state');
+    const main = document.querySelector('[data-testid="stMain"]');
+    return state === 'notRunning' && main && main.innerText.trim().length > 0;
+}"""
+
+
 def wait_ready(page, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
-    """Wait until Streamlit has rendered and finished the current script run."""
+    """Wait until Streamlit has rendered and finished its script runs (also the run that an
+    ``st.rerun()`` starts right after: the idle state must hold for a moment)."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-    page.wait_for_function(
-        """() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            if (!app) return false;
-            const state = app.getAttribute('data-test-script-state');
-            const main = document.querySelector('[data-testid="stMain"]');
-            return state === 'notRunning' && main && main.innerText.trim().length > 0;
+    for _ in range(20):
+        page.wait_for_function(_READY, timeout=timeout)
+        page.wait_for_timeout(250)
+        if page.evaluate(_READY):
+            return
+
+
+_WATCH_RUN = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.__e2eRan = false;
+    if (window.__e2eObs) window.__e2eObs.disconnect();
+    window.__e2eObs = new MutationObserver(() => { window.__e2eRan = true; });
+    window.__e2eObs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def click(page, target, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+    """Click ``target`` (a locator) and wait for the script run it causes to finish."""
+    page.evaluate(_WATCH_RUN)
+    target.click()
+    page.wait_for_function("() => window.__e2eRan === true", timeout=timeout)
+    wait_ready(page, timeout=timeout)
+
+
+def watch_texts(page, texts: list[str]) -> None:
+    """Note which of ``texts`` appear on the page from now on, however briefly (progress
+    messages vanish when the run ends); read with ``seen_texts``."""
+    page.evaluate(
+        """(texts) => {
+            window.__e2eSeen = new Set();
+            clearInterval(window.__e2eTimer);
+            window.__e2eTimer = setInterval(() => {
+                const t = document.body.innerText;
+                for (const x of texts) if (t.includes(x)) window.__e2eSeen.add(x);
+            }, 50);
         }""",
-        timeout=timeout,
+        texts,
+    )
+
+
+def seen_texts(page) -> set[str]:
+    return set(page.evaluate("() => [...(window.__e2eSeen || [])]"))
+
+
+def selected(page, label: str, *, scope=None) -> str:
+    """The shown value of the selectbox labelled ``label``."""
+    scope = scope or main_area(page)
+    box = scope.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True)).first
+    return box.evaluate(
+        """el => { const v = el.querySelector('[data-baseweb="select"] [title], input');
+                   return (v && (v.getAttribute('title') || v.value)) || el.innerText; }"""
     )
 
 
@@ -325,9 +434,12 @@ def login(page, username: str, password: str = DEMO_PASSWORD) -> None:
     form = page.get_by_test_id("stForm")
     form.get_by_label("ユーザー名").fill(username)
     form.get_by_label("パスワード").fill(password)
-    form.get_by_role("button", name="ログイン").click()
-    page.get_by_test_id("stSidebarNav").wait_for()
-    wait_ready(page)
+    click(page, form.get_by_role("button", name="ログイン"), timeout=START_TIMEOUT * 1000)
+    page.get_by_test_id("stSidebar").get_by_text("でログイン中").wait_for(
+        timeout=START_TIMEOUT * 1000
+    )
+    wait_ready(page, timeout=START_TIMEOUT * 1000)
+    assert_no_exception(page)
 
 
 def logout(page) -> None:
@@ -335,23 +447,71 @@ def logout(page) -> None:
     page.get_by_test_id("stForm").wait_for()
 
 
+def menu_links(page):
+    """The sidebar menu's links: Streamlit's own nav (stSidebarNav) or, when the router draws
+    the menu itself, its st.page_link links (stPageLink)."""
+    sidebar = page.get_by_test_id("stSidebar")
+    return sidebar.locator(
+        '[data-testid="stSidebarNav"] [data-testid="stSidebarNavLink"], '
+        '[data-testid="stPageLink"] a'
+    )
+
+
 def nav_titles(page) -> list[str]:
-    nav = page.get_by_test_id("stSidebarNav")
-    nav.wait_for()
-    links = nav.locator('[data-testid="stSidebarNavLink"]')
+    links = menu_links(page)
+    links.first.wait_for()
     # A link's text is "<material icon name>\n\n<title>": keep the title.
     return [t.strip().splitlines()[-1].strip() for t in links.all_inner_texts()]
 
 
 def go(page, title: str) -> None:
     """Open a page through the sidebar menu (same session)."""
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
-    wait_ready(page)
+    click(page, menu_links(page).filter(has_text=title).first)
     assert_no_exception(page)
-    page.get_by_test_id("stMain").get_by_role("heading", name=title, level=1).wait_for()
+    main_area(page).get_by_role("heading", name=title, level=1).wait_for()
 
 
 def shot(page, name: str) -> Path:
+    """A screenshot of the whole page. Streamlit scrolls inside its main area, so the viewport
+    is made as tall as the content for the picture."""
     path = OUT / f"{name}.png"
+    size = page.viewport_size
+    height = page.evaluate(
+        """() => Math.max(...[...document.querySelectorAll(
+            '[data-testid="stMain"], [data-testid="stMainBlockContainer"], [data-testid="stSidebarContent"]'
+        )].map(e => e.scrollHeight), 0)"""
+    )
+    page.set_viewport_size(
+        {"width": size["width"], "height": max(size["height"], min(height + 80, 8000))}
+    )
+    page.wait_for_timeout(400)
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
     return path
+
+
+def main_area(page):
+    return page.get_by_test_id("stMain")
+
+
+def select(page, label: str, option: str, *, scope=None) -> None:
+    """Choose the option containing ``option`` in the selectbox labelled ``label`` (nothing to
+    do when it is already chosen: Streamlit does not rerun then)."""
+    scope = scope or main_area(page)
+    if option in selected(page, label, scope=scope):
+        return
+    box = scope.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True))
+    box.first.locator("input").first.click()
+    click(page, page.get_by_role("option").filter(has_text=option).first)
+
+
+def record(page, seconds: float = 6.0, *, scope=None) -> None:
+    """Record ``seconds`` from the fake microphone with the st.audio_input in ``scope``."""
+    scope = scope or main_area(page)
+    widget = scope.get_by_test_id("stAudioInput").first
+    widget.get_by_role("button", name="Record", exact=True).click()
+    widget.get_by_role("button", name="Stop recording", exact=True).wait_for()
+    page.wait_for_timeout(int(seconds * 1000))
+    # The recording is uploaded and the script reruns with it.
+    click(page, widget.get_by_role("button", name="Stop recording", exact=True))
+    widget.get_by_role("button", name="Record", exact=True).wait_for()

@@ -13,13 +13,23 @@ REFUSED = "このページを表示する権限がありません。"
 
 # What each person sees in the sidebar menu, in order (core/strings/common.toml [page]).
 MENUS = {
-    "sato": ["ロールプレイ練習", "声の基準づくり", "わたしの成長", "週1回のセルフチェック", "カスハラ報告"],
+    "sato": [
+        "ロールプレイ練習",
+        "声の基準づくり",
+        "わたしの成長",
+        "週1回のセルフチェック",
+        "カスハラ報告",
+    ],
     "trainer": ["レビュー", "チームの成長", "採点の一致度"],
     "hr": ["ウェルビーイング傾向", "1on1 キュー", "カスハラ報告"],
-    "admin": ["採点の一致度", "ユーザー管理"],
+    "admin": ["ユーザー管理", "採点の一致度"],
 }
-HOME = {"sato": ("practice", "ロールプレイ練習"), "trainer": ("review", "レビュー"),
-        "hr": ("trends", "ウェルビーイング傾向"), "admin": ("agreement", "採点の一致度")}
+HOME = {
+    "sato": ("practice", "ロールプレイ練習"),
+    "trainer": ("review", "レビュー"),
+    "hr": ("trends", "ウェルビーイング傾向"),
+    "admin": ("admin", "ユーザー管理"),
+}
 ROLE_LABEL = {"sato": "スタッフ", "trainer": "トレーナー", "hr": "人事", "admin": "管理者"}
 NAMES = {"sato": "佐藤 優子", "trainer": "指導 健一", "hr": "人事 花子", "admin": "管理 太郎"}
 ALL_TITLES = {t for titles in MENUS.values() for t in titles}
@@ -44,7 +54,7 @@ def test_login_page_in_japanese(app, open_page):
     error = main.get_by_test_id("stAlertContentError")
     error.wait_for()
     assert error.inner_text().strip() == "ユーザー名またはパスワードが正しくありません。"
-    assert page.get_by_test_id("stSidebarNav").count() == 0
+    assert page.get_by_test_id("stSidebar").get_by_text("でログイン中").count() == 0
     shot(page, "login-wrong-password")
 
 
@@ -99,5 +109,5 @@ def test_each_role_sees_its_own_menu_and_not_others_pages(any_app, open_page, us
 def test_logout_returns_to_the_login_form(app, open_page):
     page = open_page(app, user="suzuki")
     logout(page)
-    assert page.get_by_test_id("stSidebarNav").count() == 0
+    assert page.get_by_test_id("stSidebar").get_by_text("でログイン中").count() == 0
     assert page.get_by_test_id("stForm").get_by_label("ユーザー名").is_visible()
