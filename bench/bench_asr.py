@@ -10,7 +10,8 @@ transcribed ``--repeat`` times and the best time is kept.
 
 Clips: the fixture speech (tests/data, known text) cut at the end of the speech, plus one
 ~30 s clip made by joining three of them. Engines are called through ``analysis.asr.transcribe``
-with no speech regions (pure engine work, no early stop), greedy (beam 1) or beam 5.
+greedy (beam 1) or beam 5, by default with no speech regions (pure engine work, no early
+stop); ``--regions`` passes the known speech regions as the VAD would (the product path).
 CER is the character error rate against the known text, on the surface text and on kana
 readings (pyopenjtalk), punctuation removed. ``--write`` puts the table into BENCHMARKS.md
 (section "ASR").
@@ -45,26 +46,35 @@ PUNCT = set("、。，．,.！？!?「」 　")
 # ----------------------------------------------------------------------------- clips
 
 
-def load_clips() -> dict[str, tuple[np.ndarray, str]]:
-    """name -> (16 kHz float32 samples cut at the end of the speech, known text)."""
+def load_clips() -> dict[str, tuple[np.ndarray, str, list[tuple[float, float]]]]:
+    """name -> (16 kHz float32 samples cut at the end of the speech, known text, the known
+    speech regions in seconds — what a perfect VAD would report)."""
     from analysis.audio import SAMPLE_RATE, load_audio
 
     meta = json.loads((DATA / "fixtures.json").read_text(encoding="utf-8"))
 
-    def speech(name: str) -> np.ndarray:
+    def speech(name: str) -> tuple[np.ndarray, tuple[float, float]]:
         m = meta[name]
         x = load_audio(DATA / name).samples
-        return x[: int((m["duration"] - m["trail_silence_s"] + 0.05) * SAMPLE_RATE)]
+        end = m["duration"] - m["trail_silence_s"]
+        return x[: int((end + 0.05) * SAMPLE_RATE)], (m["lead_silence_s"], end)
 
-    clips = {name: (speech(name), meta[name]["text"]) for name in CLIPS}
+    clips = {}
+    for name in CLIPS:
+        x, region = speech(name)
+        clips[name] = (x, meta[name]["text"], [region])
     gap = np.zeros(int(JOIN_GAP_S * SAMPLE_RATE), np.float32)
-    parts = []
+    parts, regions, offset = [], [], 0.0
     for name in JOINED:
-        parts += [speech(name), gap]
+        x, (a, b) = speech(name)
+        parts += [x, gap]
+        regions.append((offset + a, offset + b))
+        offset += (len(x) + len(gap)) / SAMPLE_RATE
     joined = np.concatenate(parts[:-1])
     clips[f"joined_{len(joined) / SAMPLE_RATE:.0f}s"] = (
         joined,
         "".join(meta[n]["text"] for n in JOINED),
+        regions,
     )
     return clips
 
@@ -93,7 +103,7 @@ def cer(ref: str, hyp: str) -> float:
 # ----------------------------------------------------------------------------- worker
 
 
-def worker(engine: str, beam: int, threads: int, cache_dir: Path) -> None:
+def worker(engine: str, beam: int, threads: int, cache_dir: Path, regions: bool) -> None:
     """Serve commands on stdin: {"clip": name} -> {"seconds", "text"}; EOF -> stats."""
     t0 = time.perf_counter()
     from analysis.asr import load_model, transcribe
@@ -106,9 +116,16 @@ def worker(engine: str, beam: int, threads: int, cache_dir: Path) -> None:
     t_load = time.perf_counter() - t0
 
     def run(name: str) -> tuple[float, str]:
-        samples = clips[name][0]
+        samples, _, speech = clips[name]
         start = time.perf_counter()
-        t = transcribe(samples, engine=engine, cache_dir=cache_dir, beam_size=beam, threads=threads)
+        t = transcribe(
+            samples,
+            engine=engine,
+            cache_dir=cache_dir,
+            beam_size=beam,
+            threads=threads,
+            speech_regions=speech if regions else None,
+        )
         return time.perf_counter() - start, t.text
 
     run(CLIPS[1])  # warm-up
@@ -122,11 +139,12 @@ def worker(engine: str, beam: int, threads: int, cache_dir: Path) -> None:
 
 
 class Worker:
-    def __init__(self, engine: str, beam: int, threads: int, cache_dir: Path):
+    def __init__(self, engine: str, beam: int, threads: int, cache_dir: Path, regions: bool):
         self.engine = engine
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--worker", engine, "--beam", str(beam),
-             "--threads", str(threads), "--cache-dir", str(cache_dir)],
+             "--threads", str(threads), "--cache-dir", str(cache_dir)]
+            + (["--regions"] if regions else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8",
             cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONWARNINGS": "ignore"},
         )  # fmt: skip
@@ -152,15 +170,15 @@ class Worker:
 # ----------------------------------------------------------------------------- parent
 
 
-def bench(beams: list[int], repeat: int, threads: int, cache_dir: Path) -> dict:
+def bench(beams: list[int], repeat: int, threads: int, cache_dir: Path, regions: bool) -> dict:
     from analysis.modelpack import ensure_openai_checkpoint
 
     ensure_openai_checkpoint(cache_dir)  # assemble + convert before timing anything
     clips = load_clips()
-    durations = {name: len(x) / 16000 for name, (x, _) in clips.items()}
-    results: dict = {"beams": {}, "durations": durations, "repeat": repeat}
+    durations = {name: len(c[0]) / 16000 for name, c in clips.items()}
+    results: dict = {"beams": {}, "durations": durations, "repeat": repeat, "regions": regions}
     for beam in beams:
-        workers = {e: Worker(e, beam, threads, cache_dir) for e in ENGINES}
+        workers = {e: Worker(e, beam, threads, cache_dir, regions) for e in ENGINES}
         info = {e: w.read() for e, w in workers.items()}
         best: dict = {e: {} for e in ENGINES}
         texts: dict = {e: {} for e in ENGINES}
@@ -200,7 +218,15 @@ def table(results: dict, threads: int) -> str:
             f"Best of {results['repeat']} after warm-up; both engines alternate clip by clip in one run, each in its "
             "own process. Same Whisper base weights (faster-whisper int8 on the CTranslate2 "
             "model, openai-whisper fp32 on its lossless conversion); language ja, filler "
-            "prompt, temperature 0, no speech regions (pure engine work). CER on surface text / "
+            "prompt, temperature 0, "
+            + (
+                "with the known speech regions passed as a VAD would (trim after the last region, "
+                "faster-whisper stops decoding there, segments outside speech and repetition loops "
+                "dropped: the product path)"
+                if results.get("regions")
+                else "no speech regions (pure engine work; repetition loops still dropped)"
+            )
+            + ". CER on surface text / "
             "on kana readings, punctuation removed."
         ),
         "",
@@ -230,7 +256,15 @@ def table(results: dict, threads: int) -> str:
             )
         ratio = sum(r[ow]["best_s"].values()) / sum(r[fw]["best_s"].values())
         lines.append(f"| {beam} | **openai / faster** | **{ratio:.1f}×** | | | | | |")
-    lines += ["", "Transcripts (beam 1):", ""]
+    lines += [
+        "",
+        "Run: `.venv/bin/python bench/bench_asr.py --beams 1 5 --repeat 3"
+        + (" --regions" if results.get("regions") else "")
+        + " --write`",
+        "",
+        "Transcripts (beam 1):",
+        "",
+    ]
     r1 = results["beams"][min(results["beams"])]
     for name in results["durations"]:
         lines.append(f"- {name}: fw 「{r1[fw]['text'][name]}」")
@@ -262,15 +296,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--write", action="store_true", help="write the table into BENCHMARKS.md")
     p.add_argument("--json", type=Path, help="also save the raw results here")
+    p.add_argument(
+        "--regions", action="store_true", help="pass the known speech regions (product path)"
+    )
+    p.add_argument("--section", default="ASR", help="BENCHMARKS.md section title")
     p.add_argument("--worker", choices=ENGINES, help=argparse.SUPPRESS)
     p.add_argument("--beam", type=int, default=1, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
-        worker(args.worker, args.beam, args.threads, args.cache_dir)
+        worker(args.worker, args.beam, args.threads, args.cache_dir, args.regions)
         return 0
     results: dict = {}
     for beam in args.beams:  # results are saved after each beam size
-        part = bench([beam], args.repeat, args.threads, args.cache_dir)
+        part = bench([beam], args.repeat, args.threads, args.cache_dir, args.regions)
         results = {**part, "beams": {**results.get("beams", {}), **part["beams"]}}
         out = table(results, args.threads)
         print(out, flush=True)
@@ -279,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
                 json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8"
             )
         if args.write:
-            write_section(ROOT / "BENCHMARKS.md", "ASR", out)
+            write_section(ROOT / "BENCHMARKS.md", args.section, out)
     return 0
 
 
