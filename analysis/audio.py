@@ -161,7 +161,12 @@ def _open(source: str | Path | bytes | BinaryIO) -> sf.SoundFile:
             raise AudioError.make("empty")
         target: object = str(path)
     else:
-        data = source if isinstance(source, (bytes, bytearray, memoryview)) else source.read()
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            data = source
+        else:
+            if getattr(source, "seekable", lambda: False)():
+                source.seek(0)  # e.g. an upload that was already played back once
+            data = source.read()
         if not data:
             raise AudioError.make("empty")
         target = io.BytesIO(bytes(data))
