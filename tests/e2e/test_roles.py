@@ -72,8 +72,13 @@ def _heading(page) -> str:
     return h1.first.inner_text().strip() if h1.count() else ""
 
 
-@pytest.mark.parametrize("user", list(MENUS))
-def test_each_role_sees_its_own_menu_and_not_others_pages(any_app, open_page, user):
+# Every role on SQLite; the staff journey once more on a fresh PostgreSQL database.
+CASES = [("sqlite", u) for u in MENUS] + [("postgresql", "sato")]
+
+
+@pytest.mark.parametrize(("backend", "user"), CASES, ids=[f"{b}-{u}" for b, u in CASES])
+def test_each_role_sees_its_own_menu_and_not_others_pages(request, open_page, backend, user):
+    any_app = request.getfixturevalue("app" if backend == "sqlite" else "app_pg")
     page = open_page(any_app, user=user)
     sidebar = page.get_by_test_id("stSidebar")
     assert nav_titles(page) == MENUS[user]
