@@ -85,6 +85,7 @@ def e2e_cache() -> Path:
     (CACHE / "voices").mkdir(parents=True, exist_ok=True)
     OUT.mkdir(parents=True, exist_ok=True)
     with _lock(CACHE / ".prepare.lock"):
+        _fresh_output()
         env = _base_env(CACHE)
         done = subprocess.run(
             [str(VENV_BIN / "python"), "-m", "core.cli", "prepare-model"],
@@ -129,6 +130,18 @@ start = journey.turn(journey.start)
 for turn_id in [start.id, *[b.goto for b in start.branches if b.goto]]:
     render_turn(journey, journey.turn(turn_id), cache)
 """
+
+
+def _fresh_output() -> None:
+    """Drop the failure screenshots and server logs of earlier runs (once per run, whichever
+    xdist worker comes first; the journeys' own screenshots are simply overwritten)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
+    marker = OUT / ".run"
+    if marker.exists() and marker.read_text() == run:
+        return
+    for old in [*OUT.glob("FAILED-*.png"), *OUT.glob("server-*.log")]:
+        old.unlink(missing_ok=True)
+    marker.write_text(run)
 
 
 def _base_env(data_dir: Path, database_url: str = "") -> dict[str, str]:
