@@ -127,36 +127,34 @@ def reading(text: str) -> Reading:
         return Reading("", (), ())
     norm, index = _normalised(text)
     tokens = pyopenjtalk.run_frontend(text)
+    # Walk the words in order, finding each one's surface at the cursor. Words whose surface
+    # is not in the text (a read-out number: 「5,000」 → 五 千) wait in ``pending`` and share the
+    # characters between the cursor and the next word that is found.
     cur = 0
     pending: list[dict] = []
     placed: list[tuple[dict, int, int]] = []
 
-    def flush(upto: int) -> None:
-        nonlocal pending
-        if pending:
-            start = min(cur_start[0], upto)
-            for tok in pending:
-                placed.append((tok, start, max(upto, start)))
-            pending = []
+    def place(tok: dict | None, start: int, end: int) -> None:
+        nonlocal cur, pending
+        while cur < start and norm[cur].isspace():
+            cur += 1
+        placed.extend((p, cur, start) for p in pending)
+        pending = []
+        if tok is not None:
+            placed.append((tok, start, end))
+        cur = end
 
-    cur_start = [0]
     for tok in tokens:
         surface = unicodedata.normalize("NFKC", tok["string"])
-        if surface and norm.startswith(surface, cur):
-            flush(cur)
-            placed.append((tok, cur, cur + len(surface)))
-            cur += len(surface)
-            cur_start[0] = cur
-            continue
-        found = norm.find(surface, cur, cur + len(surface) + 12) if surface else -1
-        if found > cur:  # characters OpenJTalk skipped go to the pending tokens (if any)
-            flush(found)
-            placed.append((tok, found, found + len(surface)))
-            cur = found + len(surface)
-            cur_start[0] = cur
+        if not surface:
+            pending.append(tok)
+        elif norm.startswith(surface, cur):
+            place(tok, cur, cur + len(surface))
+        elif (found := norm.find(surface, cur, cur + len(surface) + 12)) > cur:
+            place(tok, found, found + len(surface))  # skipped characters go to pending words
         else:
             pending.append(tok)
-    flush(len(norm))
+    place(None, len(norm), len(norm))
 
     kana: list[str] = []
     spans: list[Span] = []
