@@ -9,6 +9,7 @@ it FAILS (never skips) when PostgreSQL is unreachable, so CI cannot go green wit
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,3 +142,28 @@ def app_test(app_env):
         return at
 
     return make
+
+# ``analysis_cache`` is ONE directory for the whole test session (and kept between sessions) that
+# holds the assembled Whisper model and the rendered customer voices, so the 145 MB model is
+# assembled once and each customer line is synthesised once. ``practice_env`` links a test's data
+# directory to it (``<data>/models`` and ``<data>/voices``) so the app runs its normal code path.
+# Override the place with ``DOJO_TEST_CACHE``.
+
+
+@pytest.fixture(scope="session")
+def analysis_cache() -> Path:
+    root = Path(os.environ.get("DOJO_TEST_CACHE") or Path(tempfile.gettempdir()) / "dojo-test-cache")
+    (root / "models").mkdir(parents=True, exist_ok=True)
+    (root / "voices").mkdir(parents=True, exist_ok=True)
+    return root
+
+
+@pytest.fixture
+def practice_env(app_env, analysis_cache) -> Path:
+    """``app_env`` whose model and voice caches are the shared session cache."""
+    app_env.mkdir(parents=True, exist_ok=True)
+    for name in ("models", "voices"):
+        link = app_env / name
+        if not link.exists():
+            link.symlink_to(analysis_cache / name, target_is_directory=True)
+    return app_env

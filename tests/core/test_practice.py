@@ -16,7 +16,6 @@ from core.access import viewer_for
 from core.config import get_settings
 from core.models import Attempt, AttemptKind, AttemptStatus, Comment, Review
 from tests.conftest import ROOT
-from tests.pages.conftest import analysis_cache, practice_env  # noqa: F401 - shared cache fixtures
 
 DATA = ROOT / "tests" / "data"
 
