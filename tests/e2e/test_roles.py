@@ -102,7 +102,10 @@ def test_each_role_sees_its_own_menu_and_not_others_pages(request, open_page, ba
         _push_path(page, key)
         assert _heading(page) != title, f"/{key} opened for {user}"
         assert title not in page.get_by_test_id("stMain").inner_text()
-        # Typed into the address bar: a new page load.
+        assert page.get_by_test_id("stSidebar").get_by_text("でログイン中").count() == 1
+    shot(page, f"foreign-url-in-session-{user}-{any_app.name}")
+    for key, title in FOREIGN[user]:
+        # Typed into the address bar: a new page load (a new session, so not logged in).
         page.goto(f"/{key}")
         wait_ready(page)
         main_text = page.get_by_test_id("stMain").inner_text()
