@@ -1,9 +1,9 @@
 """Browser journeys: the real app in a real Chromium, with a fake microphone.
 
 Fixtures
-- ``e2e_cache``   a folder that outlives the session (``test-output/e2e-cache``, or
-                  ``$DOJO_E2E_CACHE``): the assembled Whisper model and the customer voices, so
-                  they are built once for every run and every xdist worker (file lock).
+- ``e2e_cache``   the suite's shared ``analysis_cache`` (tests/conftest.py; kept between runs,
+                  ``$DOJO_TEST_CACHE``): the Whisper model assembled once by ``prepare-model``
+                  and the customer voices the journeys hear, under a file lock (xdist workers).
 - ``app``         the app on SQLite: ``streamlit run streamlit_app.py`` started from the repo root
                   on a free port with a fresh data directory and DOJO_DEMO_MODE=true; waits for
                   ``/_stcore/health``; stopped by its PID (process group) at the end.
@@ -39,7 +39,6 @@ ROOT = Path(__file__).resolve().parents[2]
 APP_ROOT = Path(os.environ.get("DOJO_E2E_APP_ROOT") or ROOT).resolve()
 VENV_BIN = Path(sys.executable).parent
 OUT = ROOT / "test-output" / "e2e"
-CACHE = Path(os.environ.get("DOJO_E2E_CACHE") or ROOT / "test-output" / "e2e-cache")
 MIC_WAV = ROOT / "tests" / "data" / "answer_apology.wav"
 CHROMIUM = os.environ.get("DOJO_E2E_CHROMIUM", "/usr/bin/chromium")
 DEMO_PASSWORD = "dojo-demo-2026"
@@ -79,14 +78,15 @@ def _lock(path: Path):
 
 
 @pytest.fixture(scope="session")
-def e2e_cache() -> Path:
+def e2e_cache(analysis_cache) -> Path:
     """The Whisper model assembled once (``prepare-model``) into ``<cache>/models``; customer
     voices are shared through ``<cache>/voices`` (content-addressed, atomic writes)."""
-    (CACHE / "voices").mkdir(parents=True, exist_ok=True)
+    cache = Path(analysis_cache)
+    (cache / "voices").mkdir(parents=True, exist_ok=True)
     OUT.mkdir(parents=True, exist_ok=True)
-    with _lock(CACHE / ".prepare.lock"):
+    with _lock(cache / ".e2e-prepare.lock"):
         _fresh_output()
-        env = _base_env(CACHE)
+        env = _base_env(cache)
         done = subprocess.run(
             [str(VENV_BIN / "python"), "-m", "core.cli", "prepare-model"],
             cwd=APP_ROOT,
@@ -110,7 +110,7 @@ def e2e_cache() -> Path:
         )
         if done.returncode != 0:
             pytest.fail(f"rendering the customer voices failed:\n{done.stdout}\n{done.stderr}")
-    return CACHE
+    return cache
 
 
 VOICE_SCENARIO = "late_delivery"
