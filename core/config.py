@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -83,6 +83,23 @@ class Settings(BaseSettings):
 
     # UI
     default_language: Literal["ja", "en"] = "ja"
+
+    # Calendar
+    timezone: str = Field(
+        default="Asia/Tokyo",
+        description="The company's time zone (IANA name): 'today', ISO weeks and shown times.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)  # an unknown name fails at start, not on the first date shown
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone {value!r}") from e
+        return value
 
     @property
     def resolved_database_url(self) -> str:
