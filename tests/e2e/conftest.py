@@ -375,7 +375,9 @@ _READY = """() => {
     if (!app) return false;
     const state = app.getAttribute('data-test-script-state');
     const main = document.querySelector('[data-testid="stMain"]');
-    return state === 'notRunning' && main && main.innerText.trim().length > 0;
+    // Widgets whose code is still loading show a skeleton placeholder.
+    const loading = main && main.querySelector('[data-testid="stSkeleton"]');
+    return state === 'notRunning' && main && main.innerText.trim().length > 0 && !loading;
 }"""
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
     assert_no_exception,
@@ -45,7 +46,14 @@ def _create_staff(server, open_page) -> tuple[str, str]:
 
 def _answer_every_question_with_the_worst_choice(page, form) -> None:
     radios = form.get_by_test_id("stRadio")
-    assert radios.count() >= 9, "WHO-5 (5), job items (4) and the one-on-one wish"
+    # WHO-5 (5), job items (4) and the one-on-one wish; widgets appear after a placeholder.
+    expect(radios).not_to_have_count(0)
+    page.wait_for_function(
+        """() => document.querySelectorAll('[data-testid="stForm"] [data-testid="stRadio"]')
+                 .length >= 10""",
+        timeout=20_000,
+    )
+    wait_ready(page)
     for i in range(radios.count()):
         radio = radios.nth(i)
         if "面談" in radio.inner_text().splitlines()[0]:
