@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import review, ui
+from core import agreement, ui
 
 viewer = ui.require_page("agreement")
 st.title(ui.tr("page.agreement"))
@@ -36,7 +36,7 @@ def fmt(value: float | None, digits: int = 1) -> float | None:
 
 st.caption(ui.tr("agreement.help"))
 with ui.session() as s:
-    rows = review.agreement_by_scenario(s, viewer)
+    rows = agreement.agreement_by_scenario(s, viewer)
 if not rows:
     st.info(ui.tr("agreement.empty"))
     st.stop()
@@ -58,6 +58,6 @@ st.dataframe(table, hide_index=True, width="stretch")
 st.caption(ui.tr("agreement.signed_help"))
 
 st.subheader(ui.tr("agreement.chart"))
-chart = review.agreement_chart(rows, {r.scenario_id: title(r.scenario_id) for r in rows}, LANG)
+chart = agreement.agreement_chart(rows, {r.scenario_id: title(r.scenario_id) for r in rows}, LANG)
 if chart is not None:
     st.altair_chart(chart)

@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core import review, storage, ui
+from core import analysis_result, clock, review, storage, ui
 
 viewer = ui.require_page("review")
 st.title(ui.tr("page.review"))
@@ -76,7 +76,7 @@ def _set_start(attempt_id: int, seconds: float) -> None:
 
 def play_button(seconds: float, attempt_id: int, key: str) -> None:
     """Play the recording from ``seconds`` (a callback, so the player already starts there)."""
-    st.button(ui.tr("review.play_from", t=review.format_seconds(seconds)), key=key,
+    st.button(ui.tr("review.play_from", t=analysis_result.format_seconds(seconds)), key=key,
               help=ui.tr("review.play_help"), on_click=_set_start, args=(attempt_id, seconds))
 
 
@@ -92,12 +92,12 @@ def render_recording(view: review.AttemptView) -> None:
     suffix = "." + a.audio_path.rsplit(".", 1)[-1].lower() if "." in a.audio_path else ".wav"
     st.audio(data, format=MIME.get(suffix, "audio/wav"), start_time=start, autoplay=start > 0)
     if start > 0:
-        st.caption(ui.tr("review.playing_from", t=review.format_seconds(start)))
+        st.caption(ui.tr("review.playing_from", t=analysis_result.format_seconds(start)))
 
 
 def render_transcript(view: review.AttemptView) -> None:
     st.markdown(f"**{ui.tr('review.transcript')}**")
-    segs = review.segments(view.result)
+    segs = analysis_result.segments(view.result)
     if not segs:
         st.caption(ui.tr("review.no_transcript"))
         return
@@ -125,7 +125,7 @@ def render_what_trainee_saw(view: review.AttemptView) -> None:
             if chart is not None:
                 st.altair_chart(chart, width="stretch")
                 shown = True
-    m = review.metrics(result)
+    m = analysis_result.metrics(result)
     labels = [
         ("morae_per_s_span", "review.metric_pace", "{:.1f}"),
         ("f0_median_hz", "review.metric_f0", "{:.0f}"),
@@ -175,7 +175,7 @@ def render_rubric_and_model(view: review.AttemptView) -> None:
         st.info(ui.tr("review.no_scenario"))
     elif a.scenario_version is not None and a.scenario_version != scenario.version:
         st.caption(ui.tr("review.version_changed", then=a.scenario_version, now=scenario.version))
-    machine = {g.id: g for g in review.rubric_groups(view.result)}
+    machine = {g.id: g for g in analysis_result.rubric_groups(view.result)}
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{ui.tr('review.rubric')}**")
@@ -215,10 +215,10 @@ def render_review_form(view: review.AttemptView) -> None:
     st.subheader(ui.tr("review.form"))
     if current is not None:
         st.caption(ui.tr("review.reviewed_by", name=view.reviewer_name or "",
-                         when=review.format_local(current.reviewed_at)))
+                         when=clock.format_local(current.reviewed_at)))
     else:
         st.caption(ui.tr("review.not_reviewed"))
-    groups = review.rubric_groups(view.result)
+    groups = analysis_result.rubric_groups(view.result)
     corrected = dict(current.rubric_corrections or {}) if current else {}
     with st.form(f"rv_form_{a.id}"):
         override = st.number_input(ui.tr("review.override"), min_value=0, max_value=100, step=1,
@@ -271,7 +271,7 @@ def render_comments(view: review.AttemptView) -> None:
             else:
                 st.caption(ui.tr("review.whole_answer"))
         right.markdown(f"{escape(c.text)}  \n:gray[{escape(view.comment_authors.get(c.author_id, ''))}"
-                       f"・{review.format_local(c.created_at)}]")
+                       f"・{clock.format_local(c.created_at)}]")
     if not view.can_review:
         return
     with st.form(f"rv_comment_{a.id}", clear_on_submit=True):
@@ -317,7 +317,7 @@ def attempt_view(raw: str) -> None:
     back_to_queue()
     show_flash()
     st.subheader(ui.tr("review.header", name=view.owner_name, scenario=scenario_title(a.scenario_id),
-                       when=review.format_local(a.created_at)))
+                       when=clock.format_local(a.created_at)))
     cols = st.columns(3)
     cols[0].metric(ui.tr("review.auto_score"), "—" if a.score is None else a.score)
     cols[1].metric(ui.tr("review.trainer_score"),
@@ -326,7 +326,7 @@ def attempt_view(raw: str) -> None:
                    None if view.review is None or view.review.score_override is None
                    or a.score is None else view.review.score_override - a.score)
     cols[2].metric(ui.tr("review.col_status"), status_label(str(a.status)))
-    st.caption(ui.tr("review.pass_mark", mark=int(review.pass_mark())))
+    st.caption(ui.tr("review.pass_mark", mark=int(analysis_result.pass_mark())))
     if str(a.status) == "failed":
         st.error(ui.tr("review.analysis_error", error=a.error or ""))
     elif str(a.status) == "no_speech":
@@ -397,7 +397,7 @@ def queue_view() -> None:
         return
     table = pd.DataFrame([
         {
-            ui.tr("review.col_when"): review.format_local(i.created_at),
+            ui.tr("review.col_when"): clock.format_local(i.created_at),
             ui.tr("review.person"): i.user_name,
             ui.tr("review.scenario"): scenario_title(i.scenario_id),
             ui.tr("review.turn"): i.turn_id or "",
@@ -420,7 +420,7 @@ def queue_view() -> None:
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     chosen = left.selectbox(
         ui.tr("review.open_select"), list(by_id), key="rv_open_select",
-        format_func=lambda i: (f"{review.format_local(by_id[i].created_at)} {by_id[i].user_name} — "
+        format_func=lambda i: (f"{clock.format_local(by_id[i].created_at)} {by_id[i].user_name} — "
                                f"{scenario_title(by_id[i].scenario_id)} "
                                f"({ui.tr('review.yes' if by_id[i].reviewed else 'review.no')})"))
     if right.button(ui.tr("review.open"), type="primary", key="rv_open") and chosen is not None:

@@ -1,7 +1,7 @@
 """Team progress (trainer): per-person score trends, scenarios completed, pass rate and latest
 review; the customer-harassment training record; CSV export of exactly the rows shown.
 
-No wellbeing data here: only practice results and reviews (``core.review.team_progress``).
+No wellbeing data here: only practice results and reviews (``core.team_progress``).
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import review, ui
+from core import team_progress as tp
+from core import ui
 
 viewer = ui.require_page("team")
 st.title(ui.tr("page.team"))
@@ -27,7 +28,7 @@ def catalogue():
 def record_export(what: str, n_rows: int) -> None:
     """Audit the download (runs when the button is clicked, not on every render)."""
     with ui.session() as s:
-        review.record_export(s, viewer, what=what, n_rows=n_rows)
+        tp.record_export(s, viewer, what=what, n_rows=n_rows)
         s.commit()
 
 
@@ -38,7 +39,7 @@ def date_range(value):
 
 
 with ui.session() as s:
-    teams = review.visible_teams(s, viewer)
+    teams = tp.visible_teams(s, viewer)
 if not teams:
     st.info(ui.tr("team.no_teams"))
     st.stop()
@@ -54,7 +55,7 @@ with st.expander(ui.tr("team.filters"), expanded=True):
     else:
         c1.markdown(f"**{ui.tr('team.team')}**: {teams[0][1]}")
     with ui.session() as s:
-        everyone = review.team_progress(s, viewer, team_id=team_id, catalogue=catalogue())
+        everyone = tp.team_progress(s, viewer, team_id=team_id, catalogue=catalogue())
     names = {p.user_id: p.display_name for p in everyone.people}
     chosen = c2.multiselect(ui.tr("team.people"), list(names), key="tm_people",
                             format_func=lambda v: names.get(v, str(v)))
@@ -62,7 +63,7 @@ with st.expander(ui.tr("team.filters"), expanded=True):
 date_from, date_to = date_range(dates)
 
 with ui.session() as s:
-    progress = review.team_progress(
+    progress = tp.team_progress(
         s, viewer, team_id=team_id, user_ids=[u for u in chosen if u in names] or None,
         date_from=date_from, date_to=date_to, catalogue=catalogue())
 
@@ -71,17 +72,17 @@ if not progress.people:
     st.stop()
 
 st.subheader(ui.tr("team.trends"))
-chart = review.team_trend_chart(progress, LANG)
+chart = tp.team_trend_chart(progress, LANG)
 if chart is None:
     st.caption(ui.tr("team.no_scores"))
 else:
     st.altair_chart(chart, width="stretch")
 
 st.subheader(ui.tr("team.table"))
-rows = review.progress_rows(progress, LANG)
+rows = tp.progress_rows(progress, LANG)
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 st.download_button(
-    ui.tr("team.download"), data=review.team_progress_csv(rows), file_name="team_progress.csv",
+    ui.tr("team.download"), data=tp.team_progress_csv(rows), file_name="team_progress.csv",
     mime="text/csv", key="tm_csv", icon=":material/download:",
     on_click=record_export, args=("team_progress", len(rows)),
 )
@@ -91,10 +92,10 @@ st.caption(ui.tr("team.harassment_help"))
 if not progress.harassment_scenarios:
     st.info(ui.tr("team.no_harassment_scenarios"))
 else:
-    h_rows = review.harassment_rows(progress, LANG)
+    h_rows = tp.harassment_rows(progress, LANG)
     st.dataframe(pd.DataFrame(h_rows), hide_index=True, width="stretch")
     st.download_button(
-        ui.tr("team.download_harassment"), data=review.team_progress_csv(h_rows),
+        ui.tr("team.download_harassment"), data=tp.team_progress_csv(h_rows),
         file_name="harassment_training.csv", mime="text/csv", key="tm_csv_h",
         icon=":material/download:", on_click=record_export,
         args=("harassment_training", len(h_rows)),

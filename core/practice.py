@@ -162,8 +162,8 @@ def voice_path(scenario, turn, *, render: bool = True) -> Path | None:
 
 
 def local_when(value) -> str:
-    """A stored (UTC) time as shown to people: Japan time, ``YYYY-MM-DD HH:MM``."""
-    from core.review import format_local
+    """A stored (UTC) time as shown to people: company time, ``YYYY-MM-DD HH:MM``."""
+    from core.clock import format_local
 
     return format_local(value)
 

@@ -1,5 +1,5 @@
-"""core.review: the queue, one attempt, overrides beside the machine, comments, the trainee's
-feedback, agreement per scenario and team progress (with its CSV)."""
+"""core.review (the queue, one attempt, overrides beside the machine, comments, the trainee's
+feedback), core.agreement (per scenario) and core.team_progress (with its CSV)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import io
 import math
 import struct
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
 
-from core import review, storage
+from core import agreement, clock, review, storage
+from core import team_progress as tp
 from core.access import viewer_for
+from core.analysis_result import format_seconds
 from core.audit import Action
 from core.models import Attempt, AttemptStatus, AuditLog, Comment, Review, utcnow
 
@@ -181,7 +183,7 @@ def _queue_filters(session, sato, suzuki, trainer):
     assert ids(scenario_id="billing_error") == {b.id}
     assert ids(min_score=60, max_score=80) == {c.id}
     assert ids(min_score=80) == {b.id}
-    today = datetime.now(review.LOCAL_TZ).date()
+    today = clock.local_today()
     assert ids(date_from=today - timedelta(days=2)) == {b.id, c.id, f.id}
     assert ids(date_to=today - timedelta(days=5)) == {a.id}
     assert ids(failed_only=True) == {f.id}
@@ -307,7 +309,7 @@ def test_comments_at_a_time(session, people):
     assert [(c.at_seconds, c.text) for c in view.comments] == [
         (0.3, "出だしが丁寧"), (4.6, "ここで一拍おきましょう"), (None, "全体にとても良い")]
     assert view.comment_authors[people["trainer"].id] == "指導"
-    assert review.format_seconds(75.4) == "1:15"
+    assert format_seconds(75.4) == "1:15"
 
 
 def test_feedback_goes_from_new_to_seen(session, people):
@@ -382,7 +384,7 @@ def test_agreement_numbers(any_db_env, make_user_any):
         review.save_review(s, t, b1.id, score_override=None, reason="",
                            rubric_corrections={"apology": False})
         s.commit()
-        rows = {r.scenario_id: r for r in review.agreement_by_scenario(s, V(s, admin))}
+        rows = {r.scenario_id: r for r in agreement.agreement_by_scenario(s, V(s, admin))}
         assert set(rows) == {"late_delivery", "billing_error"}
         late = rows["late_delivery"]
         assert (late.reviewed, late.overridden) == (3, 2)
@@ -395,11 +397,11 @@ def test_agreement_numbers(any_db_env, make_user_any):
         assert (bill.reviewed, bill.overridden, bill.override_rate) == (1, 0, 0.0)
         assert bill.mean_abs_diff is None and bill.corrected_groups == [("apology", "お詫び", 1)]
         assert a4.id not in (a1.id, a2.id)
-        assert review.agreement_by_scenario(s, V(s, trainer_user))  # trainers may see it
+        assert agreement.agreement_by_scenario(s, V(s, trainer_user))  # trainers may see it
         with pytest.raises(PermissionError):
-            review.agreement_by_scenario(s, V(s, hr))
+            agreement.agreement_by_scenario(s, V(s, hr))
         with pytest.raises(PermissionError):
-            review.agreement_by_scenario(s, V(s, sato))
+            agreement.agreement_by_scenario(s, V(s, sato))
 
 
 # --- team progress -------------------------------------------------------------------------
@@ -437,7 +439,7 @@ def test_team_progress_per_person_and_harassment_completion(any_db_env, make_use
         make_attempt(s, sato, status=AttemptStatus.failed, scenario="threat_sns", days_ago=1)
         review.save_review(s, t, last.id, score_override=85, reason="十分")
         s.commit()
-        p = review.team_progress(s, t, catalogue=CATALOGUE)
+        p = tp.team_progress(s, t, catalogue=CATALOGUE)
         assert [x.display_name for x in p.people] == ["佐藤", "鈴木"]
         me = p.people[0]
         assert [pt.score for pt in me.trend] == [60, 85, 90]  # the human score counts
@@ -454,13 +456,13 @@ def test_team_progress_per_person_and_harassment_completion(any_db_env, make_use
         assert h[("鈴木", "abusive_caller")].completed_at is None
         # another team's trainer sees none of it, and may not ask for this team
         osaka = make_user_any("trainer_osaka", role="trainer", team="大阪")
-        po = review.team_progress(s, V(s, osaka), catalogue=CATALOGUE)
+        po = tp.team_progress(s, V(s, osaka), catalogue=CATALOGUE)
         assert [x.display_name for x in po.people] == ["山本"]
         with pytest.raises(PermissionError):
-            review.team_progress(s, V(s, osaka), team_id=sato.team_id, catalogue=CATALOGUE)
+            tp.team_progress(s, V(s, osaka), team_id=sato.team_id, catalogue=CATALOGUE)
         # a date range narrows the attempts
-        today = datetime.now(review.LOCAL_TZ).date()
-        recent = review.team_progress(s, t, date_from=today - timedelta(days=3), catalogue=CATALOGUE)
+        today = clock.local_today()
+        recent = tp.team_progress(s, t, date_from=today - timedelta(days=3), catalogue=CATALOGUE)
         assert [pt.score for pt in recent.people[0].trend] == [90]
 
 
@@ -468,28 +470,28 @@ def test_csv_is_exactly_the_visible_rows(session, people):
     make_attempt(session, people["sato"], score=60)
     make_attempt(session, people["suzuki"], score=90, scenario="abusive_caller")
     trainer = V(session, people["trainer"])
-    p = review.team_progress(session, trainer, user_ids=[people["suzuki"].id], catalogue=CATALOGUE)
-    rows = review.progress_rows(p, "ja")
+    p = tp.team_progress(session, trainer, user_ids=[people["suzuki"].id], catalogue=CATALOGUE)
+    rows = tp.progress_rows(p, "ja")
     assert [r["氏名"] for r in rows] == ["鈴木"]
-    data = review.team_progress_csv(rows)
+    data = tp.team_progress_csv(rows)
     assert data.startswith("\ufeff".encode())
     parsed = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert parsed == [{k: "" if v is None else str(v) for k, v in r.items()} for r in rows]
-    hrows = review.harassment_rows(p, "en")
-    parsed = list(csv.DictReader(io.StringIO(review.team_progress_csv(hrows).decode("utf-8-sig"))))
+    hrows = tp.harassment_rows(p, "en")
+    parsed = list(csv.DictReader(io.StringIO(tp.team_progress_csv(hrows).decode("utf-8-sig"))))
     assert [(r["Name"], r["Scenario"], r["Completed"]) for r in parsed] == [
         ("鈴木", "暴言を繰り返すお客様", "Yes"), ("鈴木", "SNSにさらすと脅すお客様", "No")]
-    assert review.team_progress_csv([]) == "\ufeff\r\n".encode()
-    review.record_export(session, trainer, what="team_progress", n_rows=1)
+    assert tp.team_progress_csv([]) == "\ufeff\r\n".encode()
+    tp.record_export(session, trainer, what="team_progress", n_rows=1)
     session.commit()
     assert session.exec(select(AuditLog).where(AuditLog.action == Action.export_csv)).one()
     with pytest.raises(PermissionError):
-        review.record_export(session, V(session, people["hr"]), what="team_progress", n_rows=1)
+        tp.record_export(session, V(session, people["hr"]), what="team_progress", n_rows=1)
 
 
 def test_no_wellbeing_data_in_progress(session, people):
-    p = review.team_progress(session, V(session, people["trainer"]), catalogue=CATALOGUE)
-    words = " ".join(review.progress_rows(p, "en")[0]) + " ".join(vars(p.people[0]))
+    p = tp.team_progress(session, V(session, people["trainer"]), catalogue=CATALOGUE)
+    words = " ".join(tp.progress_rows(p, "en")[0]) + " ".join(vars(p.people[0]))
     for bad in ("who5", "k6", "checkin", "flag", "wellbeing", "consent"):
         assert bad not in words.lower()
 
@@ -509,10 +511,10 @@ def test_seed_demo_reviews_demo_attempts(session, people):
 
 def test_chart_builders(session, people):
     trainer = V(session, people["trainer"])
-    empty = review.team_progress(session, trainer, catalogue=CATALOGUE)
-    assert review.team_trend_chart(empty) is None and review.agreement_chart([]) is None
+    empty = tp.team_progress(session, trainer, catalogue=CATALOGUE)
+    assert tp.team_trend_chart(empty) is None and agreement.agreement_chart([]) is None
     make_attempt(session, people["sato"], score=60)
-    chart = review.team_trend_chart(review.team_progress(session, trainer, catalogue=CATALOGUE))
+    chart = tp.team_trend_chart(tp.team_progress(session, trainer, catalogue=CATALOGUE))
     assert "佐藤" in chart.to_json()
-    row = review.AgreementRow("late_delivery", 3, 2, 2 / 3, 15.0, 5.0, [], 1)
-    assert "お届けの遅れ" in review.agreement_chart([row], {"late_delivery": "お届けの遅れ"}).to_json()
+    row = agreement.AgreementRow("late_delivery", 3, 2, 2 / 3, 15.0, 5.0, [], 1)
+    assert "お届けの遅れ" in agreement.agreement_chart([row], {"late_delivery": "お届けの遅れ"}).to_json()

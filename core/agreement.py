@@ -1,0 +1,123 @@
+"""Agreement between the machine and the trainers: per scenario, how often and how far trainers
+overrode the automatic score and which rubric groups they corrected, so that a bad rubric rule
+or band shows. Aggregates only: no person and no trainer is named. No streamlit here (the
+Altair chart is built from plain data).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from core import access
+from core.access import Viewer
+from core.analysis_result import rubric_groups
+from core.i18n import t
+from core.models import Attempt, AttemptKind, Review
+
+
+@dataclass(frozen=True)
+class AgreementRow:
+    scenario_id: str
+    reviewed: int  # reviewed attempts that have an automatic score
+    overridden: int
+    override_rate: float | None  # overridden / reviewed
+    mean_abs_diff: float | None  # mean |override − auto| over the overridden attempts
+    mean_signed_diff: float | None  # mean (override − auto): > 0 the machine is too strict
+    corrected_groups: list[tuple[str, str, int]]  # (group id, label, times corrected), top 5
+    corrections: int  # reviews with at least one rubric correction
+
+
+def agreement_by_scenario(session: Session, viewer: Viewer | None = None) -> list[AgreementRow]:
+    """Per scenario: how often and by how much trainers overrode the machine, and which rubric
+    groups they corrected most often. Aggregates only (no person, no trainer).
+
+    ``viewer``, when given, must be allowed by ``access.can_see_agreement``.
+    """
+    if viewer is not None and not access.can_see_agreement(viewer):
+        raise PermissionError("agreement is for trainers and admins")
+    rows = session.exec(
+        select(Attempt, Review).join(Review, Review.attempt_id == Attempt.id)
+        .where(Attempt.kind == AttemptKind.practice, Attempt.score.is_not(None),
+               Attempt.scenario_id.is_not(None))
+        .order_by(Review.reviewed_at, Review.id)
+    ).all()
+    latest: dict[int, tuple[Attempt, Review]] = {}
+    for a, r in rows:
+        latest[a.id] = (a, r)  # one judgement per attempt: the latest review
+    by_scenario: dict[str, list[tuple[Attempt, Review]]] = defaultdict(list)
+    for a, r in latest.values():
+        by_scenario[a.scenario_id].append((a, r))
+    out = []
+    for sid in sorted(by_scenario):
+        pairs = by_scenario[sid]
+        diffs = [r.score_override - a.score for a, r in pairs if r.score_override is not None]
+        counter: Counter[str] = Counter()
+        labels: dict[str, str] = {}
+        with_corrections = 0
+        for a, r in pairs:
+            if r.rubric_corrections:
+                with_corrections += 1
+                groups = {g.id: g.label for g in rubric_groups(a.result)}
+                for gid in r.rubric_corrections:
+                    counter[gid] += 1
+                    labels.setdefault(gid, groups.get(gid, gid))
+        out.append(AgreementRow(
+            scenario_id=sid,
+            reviewed=len(pairs),
+            overridden=len(diffs),
+            override_rate=len(diffs) / len(pairs) if pairs else None,
+            mean_abs_diff=sum(abs(d) for d in diffs) / len(diffs) if diffs else None,
+            mean_signed_diff=sum(diffs) / len(diffs) if diffs else None,
+            corrected_groups=[(g, labels[g], n) for g, n in
+                              sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:5]],
+            corrections=with_corrections,
+        ))
+    return out
+
+
+
+# --- chart (Altair; plain data in, chart out) ----------------------------------------------
+
+
+def agreement_chart(rows: Sequence[AgreementRow], titles: Mapping[str, str] | None = None,
+                    lang: str = "ja"):
+    """Two bar charts side by side, one bar per scenario: the override rate (%), and the mean
+    signed difference override − auto (red when the machine scores too low, blue when too
+    high). None without rows."""
+    import altair as alt
+    import pandas as pd
+
+    if not rows:
+        return None
+    titles = titles or {}
+    df = pd.DataFrame([
+        {"scenario": titles.get(r.scenario_id, r.scenario_id),
+         "rate": round(100 * (r.override_rate or 0.0), 1),
+         "signed": round(r.mean_signed_diff or 0.0, 1),
+         "reviewed": r.reviewed}
+        for r in rows
+    ])
+    limit = max(10.0, float(df["signed"].abs().max()))
+    y = alt.Y("scenario:N", title=None, sort=list(df["scenario"]), axis=alt.Axis(labelLimit=320))
+    tooltip = [alt.Tooltip("scenario:N", title=t("agreement.col_scenario", lang)),
+               alt.Tooltip("reviewed:Q", title=t("agreement.col_reviewed", lang)),
+               alt.Tooltip("rate:Q", title=t("agreement.col_rate", lang)),
+               alt.Tooltip("signed:Q", title=t("agreement.col_signed", lang))]
+    height = max(60, 36 * len(df))
+    rate = alt.Chart(df).mark_bar(color="#4c78a8").encode(
+        x=alt.X("rate:Q", title=t("agreement.col_rate", lang), scale=alt.Scale(domain=[0, 100])),
+        y=y, tooltip=tooltip,
+    ).properties(height=height, width=260)
+    signed = alt.Chart(df).mark_bar().encode(
+        x=alt.X("signed:Q", title=t("agreement.col_signed", lang),
+                scale=alt.Scale(domain=[-limit, limit])),
+        y=alt.Y("scenario:N", sort=list(df["scenario"]), axis=None),
+        color=alt.condition("datum.signed > 0", alt.value("#e45756"), alt.value("#4c78a8")),
+        tooltip=tooltip,
+    ).properties(height=height, width=260)
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#888").encode(x="x:Q")
+    return alt.hconcat(rate, alt.layer(signed, zero))

@@ -1,0 +1,284 @@
+"""Team progress for trainers: per person of their teams, the score trend (the trainer's score
+where overridden), scenarios completed, pass rate and latest review; the customer-harassment
+(カスハラ) training completion record; the table rows a page shows and their CSV export; the
+trend chart.
+
+Access is decided by :mod:`core.access`; reviews are read through :mod:`core.review`. No
+wellbeing data here, and no streamlit (the Altair chart is built from plain data).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from core import access, audit
+from core.access import Viewer
+from core.analysis_result import pass_mark
+from core.clock import as_utc, format_local, local_day_start, to_local
+from core.i18n import t
+from core.models import Attempt, AttemptStatus, Role, Team, User
+from core.review import effective_score, latest_reviews, user_names, visible_attempts_stmt
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    at: datetime
+    score: int  # effective (the trainer's when overridden)
+    auto_score: int | None
+    scenario_id: str | None
+    attempt_id: int
+
+
+@dataclass(frozen=True)
+class LatestReview:
+    attempt_id: int
+    reviewed_at: datetime
+    trainer_name: str
+    score_override: int | None
+    auto_score: int | None
+
+
+@dataclass
+class PersonProgress:
+    user_id: int
+    display_name: str
+    team_name: str
+    attempts: int  # analysed practice answers in the period
+    trend: list[TrendPoint]  # oldest first
+    scenarios_completed: list[str]  # scenario ids with a finished call in the period
+    pass_rate: float | None  # share of scored answers at or above the pass mark (effective)
+    mean_score: float | None
+    latest_review: LatestReview | None
+
+
+@dataclass(frozen=True)
+class HarassmentCompletion:
+    """Who completed which カスハラ training scenario and when (the employer's record)."""
+
+    user_id: int
+    display_name: str
+    team_name: str
+    scenario_id: str
+    scenario_title: str
+    completed_at: datetime | None  # first finished call; None = not yet
+    completions: int
+
+
+@dataclass
+class TeamProgress:
+    teams: list[tuple[int, str]]  # the teams shown
+    people: list[PersonProgress]
+    harassment: list[HarassmentCompletion]
+    harassment_scenarios: list[tuple[str, str]]  # (id, title)
+
+
+def visible_teams(session: Session, viewer: Viewer) -> list[tuple[int, str]]:
+    """The teams whose progress ``viewer`` may see: (id, name), by name."""
+    ids = [tid for tid in viewer.coached_team_ids if access.can_see_team_progress(viewer, tid)]
+    if not ids:
+        return []
+    rows = session.exec(select(Team.id, Team.name).where(Team.id.in_(ids))).all()
+    return sorted(rows, key=lambda r: r[1])
+
+
+def _catalogue():
+    try:
+        from scenarios.loader import load_catalogue
+    except ImportError:  # pragma: no cover - the scenarios package is part of the app
+        return None
+    return load_catalogue()
+
+
+def _harassment_scenarios(catalogue) -> list[tuple[str, str]]:
+    if catalogue is None:
+        return []
+    found = catalogue.filter(harassment=True) if hasattr(catalogue, "filter") else [
+        s for s in catalogue if getattr(s, "harassment", False)]
+    return [(s.id, s.title) for s in found]
+
+
+def _completed(a: Attempt) -> bool:
+    """The answer that ended a call: analysed, with no next turn."""
+    return a.status == AttemptStatus.done and a.scenario_id is not None and a.next_turn_id is None
+
+
+def team_progress(
+    session: Session,
+    viewer: Viewer,
+    *,
+    team_id: int | None = None,
+    user_ids: Sequence[int] | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    catalogue: Any = None,
+) -> TeamProgress:
+    """Per person of the viewer's teams: score trend, scenarios completed, pass rate and latest
+    review; and the harassment-training completion of each person for each カスハラ scenario.
+
+    ``catalogue``: the scenario catalogue (default: ``scenarios.loader.load_catalogue()``).
+    Refuses (``PermissionError``) a ``team_id`` the viewer may not see.
+    """
+    teams = visible_teams(session, viewer)
+    if team_id is not None:
+        if not access.can_see_team_progress(viewer, team_id):
+            raise PermissionError(f"user {viewer.id} may not see team {team_id}")
+        teams = [t_ for t_ in teams if t_[0] == team_id]
+    team_names = dict(teams)
+    stmt = select(User).where(User.team_id.in_(list(team_names) or [-1]),
+                              User.role == Role.staff, User.active.is_(True))
+    if user_ids is not None:
+        stmt = stmt.where(User.id.in_(list(user_ids) or [-1]))
+    people = sorted(session.exec(stmt).all(), key=lambda u: (u.display_name, u.id))
+    person_ids = [u.id for u in people]
+
+    astmt = visible_attempts_stmt(viewer).where(Attempt.user_id.in_(person_ids or [-1]))
+    if date_from is not None:
+        astmt = astmt.where(Attempt.created_at >= local_day_start(date_from))
+    if date_to is not None:
+        astmt = astmt.where(Attempt.created_at < local_day_start(date_to + timedelta(days=1)))
+    attempts = [a for a, _ in session.exec(astmt.order_by(Attempt.created_at, Attempt.id)).all()]
+    reviews = latest_reviews(session, [a.id for a in attempts])
+    trainer_names = user_names(session, [r.trainer_id for r in reviews.values()])
+    mark = pass_mark()
+    by_person: dict[int, list[Attempt]] = defaultdict(list)
+    for a in attempts:
+        by_person[a.user_id].append(a)
+
+    out_people = []
+    for u in people:
+        mine = by_person.get(u.id, [])
+        trend = []
+        for a in mine:
+            score = effective_score(a, reviews.get(a.id))
+            if score is not None:
+                trend.append(TrendPoint(as_utc(a.created_at), score, a.score, a.scenario_id, a.id))
+        latest = None
+        reviewed = [(reviews[a.id], a) for a in mine if a.id in reviews]
+        if reviewed:
+            r, a = max(reviewed, key=lambda ra: (as_utc(ra[0].reviewed_at), ra[0].id))
+            latest = LatestReview(a.id, as_utc(r.reviewed_at), trainer_names.get(r.trainer_id, ""),
+                                  r.score_override, a.score)
+        scores = [p.score for p in trend]
+        out_people.append(PersonProgress(
+            user_id=u.id, display_name=u.display_name, team_name=team_names.get(u.team_id, ""),
+            attempts=sum(a.status == AttemptStatus.done for a in mine),
+            trend=trend,
+            scenarios_completed=sorted({a.scenario_id for a in mine if _completed(a)}),
+            pass_rate=sum(s >= mark for s in scores) / len(scores) if scores else None,
+            mean_score=sum(scores) / len(scores) if scores else None,
+            latest_review=latest,
+        ))
+
+    catalogue = catalogue if catalogue is not None else _catalogue()
+    h_scenarios = _harassment_scenarios(catalogue)
+    harassment = []
+    for u in people:
+        for sid, title in h_scenarios:
+            done = [a for a in by_person.get(u.id, []) if a.scenario_id == sid and _completed(a)]
+            harassment.append(HarassmentCompletion(
+                user_id=u.id, display_name=u.display_name,
+                team_name=team_names.get(u.team_id, ""), scenario_id=sid, scenario_title=title,
+                completed_at=min((as_utc(a.created_at) for a in done), default=None),
+                completions=len(done),
+            ))
+    return TeamProgress(teams=teams, people=out_people, harassment=harassment,
+                        harassment_scenarios=h_scenarios)
+
+
+def progress_rows(progress: TeamProgress, lang: str = "ja") -> list[dict[str, Any]]:
+    """The team-progress table exactly as the page shows it (column names in ``lang``)."""
+    def col(key: str) -> str:
+        return t(f"team.col_{key}", lang)
+
+    rows = []
+    for p in progress.people:
+        last = p.trend[-1].score if p.trend else None
+        lr = p.latest_review
+        rows.append({
+            col("name"): p.display_name,
+            col("team"): p.team_name,
+            col("attempts"): p.attempts,
+            col("mean_score"): round(p.mean_score, 1) if p.mean_score is not None else None,
+            col("latest_score"): last,
+            col("pass_rate"): round(100 * p.pass_rate) if p.pass_rate is not None else None,
+            col("completed"): len(p.scenarios_completed),
+            col("completed_ids"): " ".join(p.scenarios_completed),
+            col("latest_review"): format_local(lr.reviewed_at) if lr else "",
+            col("latest_override"): lr.score_override if lr else None,
+        })
+    return rows
+
+
+def harassment_rows(progress: TeamProgress, lang: str = "ja") -> list[dict[str, Any]]:
+    """The harassment-training completion table as the page shows it."""
+    def col(key: str) -> str:
+        return t(f"team.col_{key}", lang)
+
+    return [
+        {
+            col("name"): h.display_name,
+            col("team"): h.team_name,
+            col("scenario"): h.scenario_title,
+            col("completed_flag"): t("team.yes" if h.completed_at else "team.no", lang),
+            col("completed_at"): format_local(h.completed_at),
+            col("completions"): h.completions,
+        }
+        for h in progress.harassment
+    ]
+
+
+def team_progress_csv(rows: Sequence[Mapping[str, Any]]) -> bytes:
+    """CSV (UTF-8 with BOM, for Excel) of exactly ``rows``: the rows the page shows."""
+    buf = io.StringIO()
+    columns = list(rows[0].keys()) if rows else []
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def record_export(session: Session, viewer: Viewer, *, what: str, n_rows: int) -> None:
+    """Audit a CSV export (the page calls it when the download button is clicked)."""
+    if viewer.role != Role.trainer or not viewer.coached_team_ids:
+        raise PermissionError("only trainers export team progress")
+    audit.record(session, action=audit.Action.export_csv, actor_id=viewer.id,
+                 actor_name=viewer.username, target_type=what, detail=f"rows={n_rows}")
+
+
+# --- chart (Altair; plain data in, chart out) ----------------------------------------------
+
+
+def team_trend_chart(progress: TeamProgress, lang: str = "ja"):
+    """Each person's scores over time (the trainer's score where overridden), one line per
+    person, with the pass mark. None when there is no score to draw."""
+    import altair as alt
+    import pandas as pd
+
+    data = [
+        {"when": to_local(pt.at).replace(tzinfo=None), "score": pt.score,
+         "person": p.display_name, "scenario": pt.scenario_id or ""}
+        for p in progress.people for pt in p.trend
+    ]
+    if not data:
+        return None
+    df = pd.DataFrame(data)
+    lines = alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("when:T", title=t("team.axis_date", lang)),
+        y=alt.Y("score:Q", title=t("team.axis_score", lang), scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("person:N", title=t("team.col_name", lang)),
+        tooltip=["person:N", "scenario:N", "score:Q",
+                 alt.Tooltip("when:T", format="%Y-%m-%d %H:%M")],
+    )
+    rule = alt.Chart(pd.DataFrame({"mark": [pass_mark()], "label": [t("team.pass_line", lang)]})
+                     ).mark_rule(color="#e45756", strokeDash=[5, 4]).encode(
+        y="mark:Q", tooltip=["label:N", "mark:Q"])
+    return alt.layer(rule, lines).properties(height=280)
