@@ -2,15 +2,16 @@
 one-on-one wish and free text; right after submitting, the person's own result in kind words,
 their trend, self-care tips, and — when it is urgent — the support contacts at once."""
 
-from datetime import date
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core import access, ui
+from core import access, clock, consent, ui
+from core import one_on_one as oo
 from core import wellbeing_data as wd
 from core.config import get_settings
+from core.errors import WellbeingError
 from core.models import ConsentKind
 from wellbeing.instruments import (
     FREE_TEXT_PROMPT,
@@ -28,16 +29,16 @@ from wellbeing.instruments import (
 viewer = ui.require_page("checkin")
 st.title(ui.tr("page.checkin"))
 lang = ui.lang()
-today = date.today()
+today = clock.local_today()
 EDIT = "checkin_edit"
 
 with ui.session() as s:
     state = wd.checkin_state(s, viewer, today)
-    consents = wd.consent_status(s, viewer.id)
+    consents = consent.consent_status(s, viewer.id)
 
 
 def show_error(e: Exception) -> None:
-    if isinstance(e, wd.WellbeingError):
+    if isinstance(e, WellbeingError):
         st.error(ui.tr(e.key, **e.values))
     else:
         st.error(str(e))
@@ -57,9 +58,9 @@ def consent_screen() -> None:
                 st.error(ui.tr("consent.must_agree"))
                 return
             with ui.session() as s:
-                wd.give_consent(s, viewer, ConsentKind.wellbeing)
+                consent.give_consent(s, viewer, ConsentKind.wellbeing)
                 if share:
-                    wd.give_consent(s, viewer, ConsentKind.share_flags)
+                    consent.give_consent(s, viewer, ConsentKind.share_flags)
                 s.commit()
             st.rerun()
 
@@ -80,7 +81,7 @@ def manage_consent() -> None:
             change = ("withdraw", ConsentKind.wellbeing)
         if change:
             with ui.session() as s:
-                (wd.withdraw_consent if change[0] == "withdraw" else wd.give_consent)(
+                (consent.withdraw_consent if change[0] == "withdraw" else consent.give_consent)(
                     s, viewer, change[1])
                 s.commit()
             st.rerun()
@@ -140,7 +141,7 @@ def checkin_form() -> None:
         with ui.session() as s:
             wd.save_checkin(s, viewer, {"who5": who5, "k6": k6, "job": job}, today)
             s.commit()
-    except (wd.WellbeingError, ValueError) as e:
+    except (WellbeingError, ValueError) as e:
         show_error(e)
         return
     st.session_state[EDIT] = False
@@ -162,7 +163,7 @@ def support_contacts() -> None:
             st.markdown("  \n".join(lines))
 
 
-def ask_button(result: wd.CheckInResult, requests: list[wd.MyRequest]) -> None:
+def ask_button(result: wd.CheckInResult, requests: list[oo.MyRequest]) -> None:
     waiting = [r for r in requests if r.status in ("open", "scheduled")]
     if waiting:
         st.caption(ui.tr("checkin.already_asked",
@@ -170,7 +171,7 @@ def ask_button(result: wd.CheckInResult, requests: list[wd.MyRequest]) -> None:
         return
     if st.button(ui.tr("checkin.ask_one_on_one"), type="primary", key="ask_one_on_one"):
         with ui.session() as s:
-            wd.request_one_on_one(s, viewer, result.flag.id if result.flag else None)
+            oo.request_one_on_one(s, viewer, result.flag.id if result.flag else None)
             s.commit()
         st.success(ui.tr("checkin.asked"))
 
@@ -215,7 +216,7 @@ def result_view() -> None:
     with ui.session() as s:
         result = wd.checkin_result(s, viewer, state.existing)
         history = wd.my_checkins(s, viewer)
-        requests = wd.my_one_on_ones(s, viewer)
+        requests = oo.my_one_on_ones(s, viewer)
         shared = result.flag is not None and access.flag_is_shared(s, result.flag)
     fb = result.feedback
     if fb.show_support_contacts:  # at once, above everything else

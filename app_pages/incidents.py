@@ -1,12 +1,10 @@
 """Customer-harassment (カスハラ) reports: staff report and see their own; HR sees and works all
 (every view by HR is audited)."""
 
-from datetime import date
-
 import streamlit as st
 
-from core import access, ui
-from core import wellbeing_trends as wt
+from core import access, clock, incidents, ui
+from core.errors import WellbeingError
 from core.models import IncidentStatus
 from wellbeing.instruments import HARASSMENT_KINDS
 
@@ -28,26 +26,27 @@ if not works:
     st.caption(ui.tr("incidents.intro"))
     with st.form("report", clear_on_submit=True):
         st.subheader(ui.tr("incidents.report_heading"))
-        occurred = st.date_input(ui.tr("incidents.occurred_on"), value=date.today(),
-                                 max_value=date.today())
+        occurred = st.date_input(ui.tr("incidents.occurred_on"), value=clock.local_today(),
+                                 max_value=clock.local_today())
         kind = st.selectbox(ui.tr("incidents.kind"), list(HARASSMENT_KINDS), format_func=kind_label)
         text = st.text_area(ui.tr("incidents.description"))
         if st.form_submit_button(ui.tr("incidents.submit"), type="primary"):
             try:
                 with ui.session() as s:
-                    wt.report_incident(s, viewer, occurred_on=occurred, kind=kind, description=text)
+                    incidents.report_incident(s, viewer, occurred_on=occurred, kind=kind,
+                                              description=text)
                     s.commit()
                 st.success(ui.tr("incidents.reported"))
-            except wt.WellbeingError as e:
+            except WellbeingError as e:
                 st.error(ui.tr(e.key, **e.values))
 
 with ui.session() as s:
-    incidents = wt.list_incidents(s, viewer)
+    reports = incidents.list_incidents(s, viewer)
     s.commit()  # HR's views are audited
 st.subheader(ui.tr("incidents.all" if works else "incidents.mine"))
-if not incidents:
+if not reports:
     st.info(ui.tr("incidents.none"))
-for inc in incidents:
+for inc in reports:
     with st.container(border=True):
         who = f" · {ui.tr('incidents.reporter')}: {inc.reporter}" + (f"（{inc.team}）" if inc.team else "") \
             if works else ""
@@ -65,6 +64,6 @@ for inc in incidents:
             actions = st.text_area(ui.tr("incidents.actions"), value=inc.actions or "")
             if st.form_submit_button(ui.tr("incidents.save")):
                 with ui.session() as s:
-                    wt.update_incident(s, viewer, inc.id, status=status, actions=actions)
+                    incidents.update_incident(s, viewer, inc.id, status=status, actions=actions)
                     s.commit()
                 st.success(ui.tr("incidents.saved"))

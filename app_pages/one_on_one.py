@@ -5,8 +5,9 @@ from datetime import UTC, datetime, time
 
 import streamlit as st
 
+from core import one_on_one as oo
 from core import ui
-from core import wellbeing_data as wd
+from core.errors import WellbeingError
 from core.models import OneOnOneStatus
 
 viewer = ui.require_page("one_on_one")
@@ -16,9 +17,9 @@ st.caption(ui.tr("one_on_one.intro"))
 include_closed = st.toggle(ui.tr("one_on_one.include_closed"), key="include_closed")
 
 with ui.session() as s:
-    items = wd.one_on_one_queue(s, viewer, include_closed=include_closed)
+    items = oo.one_on_one_queue(s, viewer, include_closed=include_closed)
     s.commit()  # the audit rows of this view
-    assignees = {u.id: u.display_name for u in wd.hr_people(s)}
+    assignees = {u.id: u.display_name for u in oo.hr_people(s)}
 
 if not items:
     st.info(ui.tr("one_on_one.empty"))
@@ -48,7 +49,7 @@ for item in items:
                 st.caption(item.notes)
             continue
         with st.form(f"one_{item.id}"):
-            options = [item.status, *sorted(wd.TRANSITIONS[OneOnOneStatus(item.status)] - {item.status})]
+            options = [item.status, *sorted(oo.TRANSITIONS[OneOnOneStatus(item.status)] - {item.status})]
             status = st.selectbox(ui.tr("one_on_one.status"), options, format_func=status_label)
             people = [None, *assignees]
             assignee = st.selectbox(
@@ -61,11 +62,11 @@ for item in items:
             if st.form_submit_button(ui.tr("one_on_one.save")):
                 try:
                     with ui.session() as s:
-                        wd.update_one_on_one(
+                        oo.update_one_on_one(
                             s, viewer, item.id, status=status, assignee_id=assignee, notes=notes,
                             scheduled_for=datetime.combine(day, time(9), tzinfo=UTC)
                             if day else None)
                         s.commit()
                     st.success(ui.tr("one_on_one.saved"))
-                except wd.WellbeingError as e:
+                except WellbeingError as e:
                     st.error(ui.tr(e.key, **e.values))

@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from core import ui
+from core import clock, ui
 from core import wellbeing_trends as wt
 from core.config import get_settings
 
@@ -26,7 +26,7 @@ def load_report(viewer, today: date, weeks: int, database: str) -> wt.TrendsRepo
         return wt.trends_report(s, viewer, today, weeks=weeks, settings=settings, audit_view=False)
 
 
-today = date.today()
+today = clock.local_today()
 report = load_report(viewer, today, weeks, settings.resolved_database_url)
 with ui.session() as s:
     wt.record_trends_view(s, viewer, today, weeks=weeks)

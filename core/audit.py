@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlmodel import Session, select
 
 from core.models import AuditLog
+
+if TYPE_CHECKING:
+    from core.access import Viewer
 
 
 class Action:
@@ -46,6 +51,13 @@ def record(
     )
     session.add(row)
     return row
+
+
+def record_by(session: Session, viewer: Viewer, action: str, target_type: str | None,
+              target_id: int | None = None, detail: str | None = None) -> AuditLog:
+    """:func:`record` an action of ``viewer`` (the person asking) on one target."""
+    return record(session, action=action, actor_id=viewer.id, actor_name=viewer.username,
+                  target_type=target_type, target_id=target_id, detail=detail)
 
 
 def recent(session: Session, *, limit: int = 200, action: str | None = None) -> list[AuditLog]:

@@ -83,4 +83,5 @@ DEMO_CONTENT_HOOKS = [
     "core.practice:seed_demo",
     "core.review:seed_demo",
     "core.wellbeing_data:seed_demo",
+    "core.incidents:seed_demo",
 ]

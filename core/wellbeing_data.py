@@ -1,9 +1,11 @@
-"""Wellbeing in the database: consent, the weekly check-in, flags, the one-on-one queue and
-harassment incidents. HR trends are in :mod:`core.wellbeing_trends`.
+"""The weekly check-in in the database, and the flags it raises: saving and re-reading a
+person's own check-in, the flag at watch / urgent, sharing one flag with HR. Consent is in
+:mod:`core.consent`, the one-on-one queue in :mod:`core.one_on_one`, incidents in
+:mod:`core.incidents`, HR trends in :mod:`core.wellbeing_trends`.
 
 What an answer *means* (scores, levels, reasons, kind words, tips) comes from the pure
-``wellbeing`` package; who may see what comes from :mod:`core.access`. This module stores and
-fetches, and records every view of another person's data in the audit log. No streamlit here.
+``wellbeing`` package; who may see what comes from :mod:`core.access`. ISO weeks are weeks of
+the company's calendar (``core.clock``). No streamlit here.
 
 Sharing model (Japan's Stress Check and APPI: health data is 要配慮個人情報):
 
@@ -28,98 +30,28 @@ from sqlmodel import Session, select
 
 from core import access, audit
 from core.access import Viewer
+from core.clock import local_today
+from core.consent import give_consent
+from core.errors import WellbeingError
 from core.models import (
     Attempt,
     AttemptKind,
     CheckIn,
-    Consent,
     ConsentKind,
     Flag,
     FlagLevel,
-    Incident,
-    IncidentStatus,
     OneOnOne,
     OneOnOneStatus,
     Role,
-    Team,
     User,
     utcnow,
 )
+from core.one_on_one import queue_entry, request_for
 from wellbeing.flags import Assessment, Feedback, assess, feedback
 from wellbeing.instruments import HARASSMENT, JobAnswers, k6_due, week_start
 
 # Joins free texts inside one SQL aggregate (HR trends); never kept inside a stored text.
 TEXT_SEPARATOR = "\x1e"
-
-
-class WellbeingError(ValueError):
-    """A refused request; ``key`` is an i18n key of ``core/strings/wellbeing.toml``."""
-
-    def __init__(self, key: str, **values: object):
-        super().__init__(key)
-        self.key = key
-        self.values = values
-
-
-def _audit(session: Session, viewer: Viewer, action: str, target_type: str, target_id: int | None,
-           detail: str | None = None) -> None:
-    audit.record(session, action=action, actor_id=viewer.id, actor_name=viewer.username,
-                 target_type=target_type, target_id=target_id, detail=detail)
-
-
-# --- consent ---------------------------------------------------------------------------------
-
-
-def consent_status(session: Session, user_id: int) -> dict[ConsentKind, bool]:
-    """``{kind: in force now}`` for both consent kinds."""
-    return {kind: access.has_consent(session, user_id, kind) for kind in ConsentKind}
-
-
-def give_consent(session: Session, viewer: Viewer, kind: ConsentKind | str,
-                 now: datetime | None = None) -> Consent:
-    """Record the viewer's own consent (a new row; an existing one in force is returned)."""
-    kind = ConsentKind(kind)
-    if not access.can_submit_checkin(viewer):
-        raise PermissionError("only staff give wellbeing consent")
-    if kind == ConsentKind.share_flags and not access.has_consent(session, viewer.id,
-                                                                  ConsentKind.wellbeing):
-        raise WellbeingError("consent.err_wellbeing_first")
-    current = _open_consents(session, viewer.id, kind)
-    if current:
-        return current[0]
-    row = Consent(user_id=viewer.id, kind=kind, granted_at=now or utcnow())
-    session.add(row)
-    session.flush()
-    _audit(session, viewer, audit.Action.consent_changed, "consent", row.id, f"grant {kind.value}")
-    return row
-
-
-def withdraw_consent(session: Session, viewer: Viewer, kind: ConsentKind | str,
-                     now: datetime | None = None) -> int:
-    """Withdraw the viewer's consent of ``kind`` (rows are kept with ``withdrawn_at``).
-
-    Withdrawing ``wellbeing`` also withdraws ``share_flags``: nothing is collected any more.
-    Returns the number of rows closed.
-    """
-    kind = ConsentKind(kind)
-    now = now or utcnow()
-    kinds = [kind] + ([ConsentKind.share_flags] if kind == ConsentKind.wellbeing else [])
-    closed = 0
-    for k in kinds:
-        for row in _open_consents(session, viewer.id, k):
-            row.withdrawn_at = now
-            session.add(row)
-            closed += 1
-            _audit(session, viewer, audit.Action.consent_changed, "consent", row.id,
-                   f"withdraw {k.value}")
-    session.flush()
-    return closed
-
-
-def _open_consents(session: Session, user_id: int, kind: ConsentKind) -> list[Consent]:
-    stmt = select(Consent).where(Consent.user_id == user_id, Consent.kind == kind,
-                                 Consent.withdrawn_at.is_(None))
-    return list(session.exec(stmt).all())
 
 
 # --- the weekly check-in ---------------------------------------------------------------------
@@ -291,17 +223,13 @@ def checkin_result(session: Session, viewer: Viewer, checkin: CheckIn, *,
     answers = CheckInAnswers(who5=checkin.who5, k6=checkin.k6, job=job)
     a, fb, roleplays = _assess(session, viewer.id, checkin.week_start, answers, scenario_ids)
     flag = session.exec(select(Flag).where(Flag.checkin_id == checkin.id)).first()
-    one = _request_for(session, flag) if flag else None
+    one = request_for(session, flag) if flag else None
     return CheckInResult(checkin, a, fb, flag, one, roleplays)
 
 
 def _job_fields(job: JobAnswers) -> dict[str, Any]:
     return {k: getattr(job, k) for k in ("harassment", "workload", "consult", "sleep",
                                          "harassment_kinds")}
-
-
-def _request_for(session: Session, flag: Flag) -> OneOnOne | None:
-    return session.exec(select(OneOnOne).where(OneOnOne.flag_id == flag.id)).first()
 
 
 def checkin_reasons(a: Assessment) -> list[dict[str, Any]]:
@@ -343,31 +271,14 @@ def _sync_flag(session: Session, row: CheckIn, reasons: list[dict[str, Any]],
     session.add(flag)
     session.flush()
     if access.flag_is_shared(session, flag):
-        _queue_entry(session, flag, now)
+        queue_entry(session, flag, now)
     return flag
 
 
-def _queue_entry(session: Session, flag: Flag, now: datetime) -> OneOnOne:
-    """The queue entry for ``flag``: one open/scheduled entry per person, moved to the newest
-    flag (HR sees the latest state, not one entry per week)."""
-    one = _request_for(session, flag)
-    if one is not None:
-        return one
-    stmt = (select(OneOnOne).where(OneOnOne.user_id == flag.user_id, OneOnOne.status.in_(
-        [OneOnOneStatus.open, OneOnOneStatus.scheduled])).order_by(OneOnOne.created_at.desc()))
-    one = session.exec(stmt).first()
-    if one is None:
-        one = OneOnOne(user_id=flag.user_id, created_at=now)
-    one.flag_id, one.updated_at = flag.id, now
-    session.add(one)
-    session.flush()
-    return one
-
-
 def _sync_request(session: Session, row: CheckIn, flag: Flag | None, now: datetime):
-    one = _request_for(session, flag) if flag is not None else None
+    one = request_for(session, flag) if flag is not None else None
     if row.wants_one_on_one:
-        one = one or _queue_entry(session, flag, now)
+        one = one or queue_entry(session, flag, now)
         one.requested_by_person = True
         session.add(one)
     elif one is not None and one.requested_by_person and one.status == OneOnOneStatus.open:
@@ -387,7 +298,7 @@ def my_checkins(session: Session, viewer: Viewer, limit: int = 26) -> list[Check
     return list(reversed(session.exec(stmt).all()))
 
 
-# --- sharing a flag and asking for a one-on-one ------------------------------------------------
+# --- sharing a flag ---------------------------------------------------------------------------
 
 
 def share_flag(session: Session, viewer: Viewer, flag_id: int,
@@ -405,155 +316,11 @@ def share_flag(session: Session, viewer: Viewer, flag_id: int,
     flag.reasons = [{**r, "share": chosen is None or r["code"] in chosen} for r in flag.reasons]
     flag.shared_at = flag.shared_at or now
     session.add(flag)
-    _queue_entry(session, flag, now)
-    _audit(session, viewer, audit.Action.consent_changed, "flag", flag.id,
-           "share flag: " + ",".join(r["code"] for r in flag.reasons if r["share"]))
+    queue_entry(session, flag, now)
+    audit.record_by(session, viewer, audit.Action.consent_changed, "flag", flag.id,
+                    "share flag: " + ",".join(r["code"] for r in flag.reasons if r["share"]))
     session.flush()
     return flag
-
-
-def request_one_on_one(session: Session, viewer: Viewer, flag_id: int | None = None,
-                       now: datetime | None = None) -> OneOnOne:
-    """The person asks for a one-on-one (optionally about one of their flags). Asking does not
-    share the flag's level or reasons."""
-    if not access.can_submit_checkin(viewer):
-        raise PermissionError("only staff ask for a one-on-one")
-    now = now or utcnow()
-    if flag_id is not None:
-        flag = session.get(Flag, flag_id)
-        if flag is None or flag.user_id != viewer.id:
-            raise PermissionError("not your flag")
-        one = _queue_entry(session, flag, now)
-    else:
-        one = OneOnOne(user_id=viewer.id, created_at=now, updated_at=now)
-    one.requested_by_person = True
-    one.updated_at = now
-    session.add(one)
-    session.flush()
-    return one
-
-
-@dataclass(frozen=True)
-class MyRequest:
-    id: int
-    status: str
-    scheduled_for: datetime | None
-    created_at: datetime
-
-
-def my_one_on_ones(session: Session, viewer: Viewer) -> list[MyRequest]:
-    """The viewer's own requests (status and date only; HR's notes stay with HR)."""
-    stmt = (select(OneOnOne).where(OneOnOne.user_id == viewer.id,
-                                   OneOnOne.requested_by_person.is_(True))
-            .order_by(OneOnOne.created_at.desc()))
-    return [MyRequest(o.id, o.status, o.scheduled_for, o.created_at)
-            for o in session.exec(stmt).all()]
-
-
-# --- HR: the one-on-one queue --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    """One entry of HR's queue: who, what they agreed to share, and HR's own working data."""
-
-    id: int
-    user_id: int
-    person: str
-    team: str | None
-    requested_by_person: bool
-    level: str | None  # None: the flag is not shared (a request only)
-    reasons: tuple[dict[str, str], ...]  # shared reasons only: {"code", "ja", "en"}
-    flagged_on: datetime | None
-    status: str
-    assignee_id: int | None
-    scheduled_for: datetime | None
-    notes: str | None
-    created_at: datetime
-
-
-TRANSITIONS: dict[str, frozenset[str]] = {
-    OneOnOneStatus.open: frozenset({OneOnOneStatus.scheduled, OneOnOneStatus.declined}),
-    OneOnOneStatus.scheduled: frozenset({OneOnOneStatus.scheduled, OneOnOneStatus.done,
-                                         OneOnOneStatus.declined}),
-    OneOnOneStatus.done: frozenset(),
-    OneOnOneStatus.declined: frozenset(),
-}
-
-
-def _visible_entry(session: Session, viewer: Viewer, one: OneOnOne) -> tuple[bool, Flag | None]:
-    flag = session.get(Flag, one.flag_id) if one.flag_id else None
-    shared = flag is not None and access.can_see_flag(session, viewer, flag)
-    return (one.requested_by_person or shared), (flag if shared else None)
-
-
-def one_on_one_queue(session: Session, viewer: Viewer, *,
-                     include_closed: bool = False) -> list[QueueItem]:
-    """HR's queue: explicit requests and consented flags only, open ones first. Every entry
-    returned is a view of a person's data and is audited (and its flag, when shown)."""
-    if not access.can_work_one_on_ones(viewer):
-        raise PermissionError("HR only")
-    stmt = select(OneOnOne, User, Team).join(User, User.id == OneOnOne.user_id).outerjoin(
-        Team, Team.id == User.team_id)
-    if not include_closed:
-        stmt = stmt.where(OneOnOne.status.in_([OneOnOneStatus.open, OneOnOneStatus.scheduled]))
-    order = {s: i for i, s in enumerate(OneOnOneStatus)}
-    items = []
-    for one, user, team in session.exec(stmt.order_by(OneOnOne.created_at)).all():
-        visible, flag = _visible_entry(session, viewer, one)
-        if not visible:
-            continue
-        _audit(session, viewer, audit.Action.view_one_on_one, "one_on_one", one.id)
-        if flag is not None:
-            _audit(session, viewer, audit.Action.view_flag, "flag", flag.id)
-        reasons = tuple({"code": r["code"], "ja": r["ja"], "en": r["en"]}
-                        for r in (flag.reasons if flag else []) if r.get("share", True))
-        items.append(QueueItem(
-            id=one.id, user_id=user.id, person=user.display_name, team=team.name if team else None,
-            requested_by_person=one.requested_by_person,
-            level=None if flag is None else str(flag.level), reasons=reasons,
-            flagged_on=flag.created_at if flag else None, status=str(one.status),
-            assignee_id=one.assignee_id, scheduled_for=one.scheduled_for, notes=one.notes,
-            created_at=one.created_at))
-    session.flush()
-    items.sort(key=lambda i: (order[OneOnOneStatus(i.status)], i.level != "urgent", i.created_at))
-    return items
-
-
-def update_one_on_one(session: Session, viewer: Viewer, one_id: int, *,
-                      status: str | None = None, assignee_id: int | None = None,
-                      scheduled_for: datetime | None = None, notes: str | None = None,
-                      now: datetime | None = None) -> OneOnOne:
-    """HR works an entry: status (open → scheduled → done / declined), assignee, date, notes."""
-    if not access.can_work_one_on_ones(viewer):
-        raise PermissionError("HR only")
-    one = session.get(OneOnOne, one_id)
-    if one is None or not _visible_entry(session, viewer, one)[0]:
-        raise WellbeingError("one_on_one.err_not_found")
-    if status is not None and status != one.status:
-        if OneOnOneStatus(status) not in TRANSITIONS[OneOnOneStatus(one.status)]:
-            raise WellbeingError("one_on_one.err_transition", old=one.status, new=status)
-        one.status = OneOnOneStatus(status)
-    if assignee_id is not None:
-        assignee = session.get(User, assignee_id)
-        if assignee is None or assignee.role != Role.hr:
-            raise WellbeingError("one_on_one.err_assignee")
-        one.assignee_id = assignee_id
-    if scheduled_for is not None:
-        one.scheduled_for = scheduled_for
-    if notes is not None:
-        one.notes = notes
-    one.updated_at = now or utcnow()
-    session.add(one)
-    _audit(session, viewer, "one_on_one_changed", "one_on_one", one.id, f"status {one.status}")
-    session.flush()
-    return one
-
-
-def hr_people(session: Session) -> list[User]:
-    """Active HR users (possible assignees)."""
-    stmt = select(User).where(User.role == Role.hr, User.active.is_(True)).order_by(User.username)
-    return list(session.exec(stmt).all())
 
 
 # --- demo content ----------------------------------------------------------------------------------
@@ -590,7 +357,7 @@ def seed_demo(session: Session, people: Mapping[str, User], today: date | None =
     from wellbeing.instruments import JOB_ITEMS
 
     rng = random.Random(2026)
-    today = today or date.today()
+    today = today or local_today()
     this_week = week_start(today)
     first = this_week - timedelta(weeks=12)
     start = datetime.combine(first - timedelta(days=3), time(9), tzinfo=UTC)
@@ -624,19 +391,4 @@ def seed_demo(session: Session, people: Mapping[str, User], today: date | None =
             at = datetime.combine(day, time(10), tzinfo=UTC)
             save_checkin(session, viewer, {"who5": who5, "k6": k6, "job": job}, day,
                          scenario_ids=frozenset(), now=at)
-
-    for username, weeks_ago, kind, text, status, actions in (
-        ("nakamura", 2, "abusive_language",
-         "配送遅延のお問い合わせで、30分以上にわたり大声で「無能」などと繰り返し言われた。",
-         IncidentStatus.in_progress, "上長が通話記録を確認。次回は担当を交代する運用を決定。"),
-        ("sato", 5, "repeated_calls",
-         "同じお客様から1日に10回以上の電話があり、同じ要求を繰り返された。",
-         IncidentStatus.closed, "対応方針を文書で回答し、窓口を一本化した。"),
-    ):
-        user = people.get(username)
-        if user is None:
-            continue
-        session.add(Incident(reporter_id=user.id, team_id=user.team_id,
-                             occurred_on=this_week - timedelta(weeks=weeks_ago, days=-1),
-                             kind=kind, description=text, status=status, actions=actions))
     session.flush()

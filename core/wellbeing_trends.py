@@ -1,4 +1,4 @@
-"""Harassment incidents (カスハラ) and HR's wellbeing trends.
+"""HR's wellbeing trends (incidents themselves are in :mod:`core.incidents`).
 
 Trends are aggregated IN SQL (GROUP BY team and ISO week; works on SQLite and PostgreSQL), then
 passed through the pure rules of :mod:`wellbeing.trends` (minimum group size, complementary
@@ -27,18 +27,15 @@ from core.access import Viewer
 from core.config import Settings, get_settings
 from core.i18n import t
 from core.models import (
-    Attempt,
     CheckIn,
     FlagLevel,
     Incident,
-    IncidentStatus,
     Role,
     Team,
     User,
-    utcnow,
 )
-from core.wellbeing_data import TEXT_SEPARATOR, WellbeingError, _audit
-from wellbeing.instruments import HARASSMENT, HARASSMENT_KINDS, JOB_ITEMS, K6, week_start
+from core.wellbeing_data import TEXT_SEPARATOR
+from wellbeing.instruments import HARASSMENT, JOB_ITEMS, K6, week_start
 from wellbeing.trends import (
     K6_BUCKETS,
     AggregateRow,
@@ -51,83 +48,6 @@ from wellbeing.trends import (
     suppress_free_text,
     suppress_trends,
 )
-
-# --- harassment incidents (カスハラ) --------------------------------------------------------------
-
-INCIDENT_KINDS = tuple(HARASSMENT_KINDS)
-
-
-def report_incident(session: Session, viewer: Viewer, *, occurred_on: date, kind: str,
-                    description: str, attempt_id: int | None = None,
-                    today: date | None = None) -> Incident:
-    """Staff record a customer-harassment incident (the employer's record)."""
-    if viewer.role != Role.staff:
-        raise PermissionError("staff report incidents")
-    if kind not in HARASSMENT_KINDS:
-        raise WellbeingError("incidents.err_kind")
-    if not description.strip():
-        raise WellbeingError("incidents.err_description")
-    if occurred_on > (today or date.today()):
-        raise WellbeingError("incidents.err_future")
-    if attempt_id is not None:
-        attempt = session.get(Attempt, attempt_id)
-        if attempt is None or attempt.user_id != viewer.id:
-            raise PermissionError("not your attempt")
-    row = Incident(reporter_id=viewer.id, team_id=viewer.team_id, occurred_on=occurred_on,
-                   kind=kind, description=description.strip(), attempt_id=attempt_id)
-    session.add(row)
-    session.flush()
-    return row
-
-
-@dataclass(frozen=True)
-class IncidentView:
-    id: int
-    reporter: str
-    team: str | None
-    occurred_on: date
-    kind: str
-    description: str
-    status: str
-    actions: str | None
-    created_at: datetime
-
-
-def list_incidents(session: Session, viewer: Viewer) -> list[IncidentView]:
-    """Staff: their own reports. HR: all (each view audited). Others: none."""
-    stmt = (select(Incident, User, Team).join(User, User.id == Incident.reporter_id)
-            .outerjoin(Team, Team.id == Incident.team_id).where(access.incidents_filter(viewer))
-            .order_by(Incident.occurred_on.desc(), Incident.id.desc()))
-    out = []
-    for inc, user, team in session.exec(stmt).all():
-        if viewer.role != Role.staff:
-            _audit(session, viewer, audit.Action.view_incident, "incident", inc.id)
-        out.append(IncidentView(inc.id, user.display_name, team.name if team else None,
-                                inc.occurred_on, inc.kind, inc.description, str(inc.status),
-                                inc.actions, inc.created_at))
-    session.flush()
-    return out
-
-
-def update_incident(session: Session, viewer: Viewer, incident_id: int, *,
-                    status: str | None = None, actions: str | None = None,
-                    now: datetime | None = None) -> Incident:
-    """HR works an incident: status (reported → in_progress → closed) and actions taken."""
-    if not access.can_work_incidents(viewer):
-        raise PermissionError("HR only")
-    inc = session.get(Incident, incident_id)
-    if inc is None:
-        raise WellbeingError("incidents.err_not_found")
-    if status is not None:
-        inc.status = IncidentStatus(status)
-    if actions is not None:
-        inc.actions = actions
-    inc.updated_at = now or utcnow()
-    session.add(inc)
-    _audit(session, viewer, "incident_changed", "incident", inc.id, f"status {inc.status}")
-    session.flush()
-    return inc
-
 
 # --- HR trends: aggregation in SQL ---------------------------------------------------------------
 
@@ -307,8 +227,8 @@ def record_trends_view(session: Session, viewer: Viewer, today: date, *, weeks: 
         raise PermissionError("HR only")
     last = week_start(today)
     first = last - timedelta(weeks=weeks - 1)
-    _audit(session, viewer, audit.Action.view_trends, "trends", None,
-           f"{first.isoformat()}..{last.isoformat()}")
+    audit.record_by(session, viewer, audit.Action.view_trends, "trends", None,
+                    f"{first.isoformat()}..{last.isoformat()}")
     session.flush()
 
 
@@ -354,7 +274,7 @@ def trends_csv(session: Session, viewer: Viewer, report: TrendsReport, lang: str
     for rec in records:
         writer.writerow({k: ("" if v is None else (round(v, 4) if isinstance(v, float) else v))
                          for k, v in rec.items()})
-    _audit(session, viewer, audit.Action.export_csv, "trends", None, f"{len(records)} rows")
+    audit.record_by(session, viewer, audit.Action.export_csv, "trends", None, f"{len(records)} rows")
     session.flush()
     return buf.getvalue().encode("utf-8-sig")  # BOM: Excel opens Japanese text correctly
 

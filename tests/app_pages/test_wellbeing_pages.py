@@ -1,10 +1,12 @@
 """AppTest of the wellbeing pages: consent, check-in, support contacts, HR queue, trends."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import clock, consent
+from core import one_on_one as oo
 from core import wellbeing_data as wd
 from core.access import viewer_for
 from core.config import get_settings
@@ -133,13 +135,13 @@ def test_unconsented_flag_does_not_reach_hr(app_env, make_user):
 
 
 def test_trends_page_hides_a_small_team(app_env, make_user, session):
-    last_week = date.today() - timedelta(days=7)
+    last_week = clock.local_today() - timedelta(days=7)
     teams = {"大きい": 5, "小さいA": 3, "小さいB": 2}
     for team, n in teams.items():
         for i in range(n):
             user = make_user(f"{team}_{i}", team=team)
             v = viewer_for(session, user)
-            wd.give_consent(session, v, ConsentKind.wellbeing)
+            consent.give_consent(session, v, ConsentKind.wellbeing)
             wd.save_checkin(session, v, {"who5": [3] * 5, "k6": [1] * 6, "job": {}}, last_week,
                             scenario_ids=frozenset())
     session.commit()
@@ -196,8 +198,8 @@ def test_hr_schedules_a_one_on_one_and_the_person_sees_the_status(app_env, make_
     staff = make_user("sato", team="東京", display_name="佐藤 優子")
     hr = make_user("hr", role="hr", display_name="人事 花子")
     v = viewer_for(session, staff)
-    wd.give_consent(session, v, ConsentKind.wellbeing)
-    wd.request_one_on_one(session, v)
+    consent.give_consent(session, v, ConsentKind.wellbeing)
+    oo.request_one_on_one(session, v)
     session.commit()
     at = _open(hr, "one_on_one")
     assert "佐藤 優子" in _texts(at)
@@ -208,5 +210,5 @@ def test_hr_schedules_a_one_on_one_and_the_person_sees_the_status(app_env, make_
     at.button[0].click().run()
     assert not at.exception
     assert at.success[0].value == "保存しました。"
-    [mine] = wd.my_one_on_ones(session, v)
+    [mine] = oo.my_one_on_ones(session, v)
     assert mine.status == "scheduled"

@@ -1,4 +1,5 @@
-"""Wellbeing data: consent, check-ins, flags, the one-on-one queue, incidents and HR trends.
+"""Wellbeing: consent (core.consent), check-ins and flags (core.wellbeing_data), the one-on-one
+queue (core.one_on_one), incidents (core.incidents) and HR trends (core.wellbeing_trends).
 
 The tests whose SQL matters run on SQLite and on PostgreSQL (``db``, through ``any_db_env``).
 """
@@ -10,10 +11,14 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from core import consent as cs
+from core import incidents
+from core import one_on_one as oo
 from core import wellbeing_data as wd
 from core import wellbeing_trends as wt
 from core.access import checkins_filter, viewer_for
 from core.config import get_settings
+from core.errors import WellbeingError
 from core.models import (
     Attempt,
     AuditLog,
@@ -62,9 +67,9 @@ def person(s: Session, name: str, team: str | None = "東京", role: Role = Role
     s.flush()
     v = viewer_for(s, user)
     if consent and role == Role.staff:
-        wd.give_consent(s, v, ConsentKind.wellbeing, now=at)
+        cs.give_consent(s, v, ConsentKind.wellbeing, now=at)
         if share:
-            wd.give_consent(s, v, ConsentKind.share_flags, now=at)
+            cs.give_consent(s, v, ConsentKind.share_flags, now=at)
     s.commit()
     return v
 
@@ -89,17 +94,17 @@ def checkin(s, v, data, day=LAST_WEEK, k6=(1, 1, 1, 1, 1, 1), **kw):
 
 def test_no_checkin_without_consent_and_rows_are_kept_on_withdrawal(sq):
     v = person(sq, "sato", consent=False)
-    with pytest.raises(wd.WellbeingError) as e:
+    with pytest.raises(WellbeingError) as e:
         wd.save_checkin(sq, v, GOOD, TODAY, scenario_ids=frozenset())
     assert e.value.key == "checkin.err_no_consent"
-    with pytest.raises(wd.WellbeingError):
-        wd.give_consent(sq, v, ConsentKind.share_flags)  # collection first
-    wd.give_consent(sq, v, ConsentKind.wellbeing)
-    wd.give_consent(sq, v, ConsentKind.share_flags)
-    assert wd.consent_status(sq, v.id) == {ConsentKind.wellbeing: True, ConsentKind.share_flags: True}
-    assert wd.withdraw_consent(sq, v, ConsentKind.wellbeing) == 2  # share_flags goes with it
+    with pytest.raises(WellbeingError):
+        cs.give_consent(sq, v, ConsentKind.share_flags)  # collection first
+    cs.give_consent(sq, v, ConsentKind.wellbeing)
+    cs.give_consent(sq, v, ConsentKind.share_flags)
+    assert cs.consent_status(sq, v.id) == {ConsentKind.wellbeing: True, ConsentKind.share_flags: True}
+    assert cs.withdraw_consent(sq, v, ConsentKind.wellbeing) == 2  # share_flags goes with it
     sq.commit()
-    assert wd.consent_status(sq, v.id) == {ConsentKind.wellbeing: False, ConsentKind.share_flags: False}
+    assert cs.consent_status(sq, v.id) == {ConsentKind.wellbeing: False, ConsentKind.share_flags: False}
     from core.models import Consent
 
     rows = sq.exec(select(Consent).where(Consent.user_id == v.id)).all()
@@ -107,7 +112,7 @@ def test_no_checkin_without_consent_and_rows_are_kept_on_withdrawal(sq):
     actions = sq.exec(select(AuditLog.detail).where(AuditLog.action == "consent_changed")).all()
     assert sorted(actions) == ["grant share_flags", "grant wellbeing", "withdraw share_flags",
                                "withdraw wellbeing"]
-    with pytest.raises(wd.WellbeingError):
+    with pytest.raises(WellbeingError):
         wd.save_checkin(sq, v, GOOD, TODAY, scenario_ids=frozenset())
 
 
@@ -115,7 +120,7 @@ def test_only_staff_give_consent_or_check_in(sq):
     for role in (Role.hr, Role.trainer, Role.admin):
         v = person(sq, f"u_{role.value}", role=role)
         with pytest.raises(PermissionError):
-            wd.give_consent(sq, v, ConsentKind.wellbeing)
+            cs.give_consent(sq, v, ConsentKind.wellbeing)
         with pytest.raises(PermissionError):
             wd.save_checkin(sq, v, GOOD, TODAY)
 
@@ -165,11 +170,11 @@ def test_k6_is_asked_every_four_weeks(db):
         state = wd.checkin_state(db, v, day)
         due.append(state.k6_due)
         if state.k6_due:
-            with pytest.raises(wd.WellbeingError) as e:
+            with pytest.raises(WellbeingError) as e:
                 wd.save_checkin(db, v, GOOD, day, scenario_ids=frozenset())
             assert e.value.key == "checkin.err_k6_due"
         else:
-            with pytest.raises(wd.WellbeingError) as e:
+            with pytest.raises(WellbeingError) as e:
                 wd.save_checkin(db, v, answers(GOOD, k6=[0] * 6), day, scenario_ids=frozenset())
             assert e.value.key == "checkin.err_k6_not_due"
         checkin(db, v, GOOD, day=day)
@@ -214,7 +219,7 @@ def test_harassment_roleplays_of_the_week_count(sq):
 
 
 def _queue(s, hr):
-    items = wd.one_on_one_queue(s, hr, include_closed=True)
+    items = oo.one_on_one_queue(s, hr, include_closed=True)
     s.commit()
     return items
 
@@ -268,7 +273,7 @@ def test_a_request_reaches_hr_without_the_flags_content(db):
     checkin(db, v, answers(SEVERE, one_on_one=True))
     [item] = _queue(db, hr)
     assert item.requested_by_person and item.level is None and item.reasons == ()
-    assert [m.status for m in wd.my_one_on_ones(db, v)] == ["open"]
+    assert [m.status for m in oo.my_one_on_ones(db, v)] == ["open"]
     # un-asking the same week withdraws the open request
     checkin(db, v, SEVERE, day=LAST_WEEK + timedelta(days=1))
     assert _queue(db, hr) == []
@@ -281,7 +286,7 @@ def test_withdrawn_standing_consent_hides_flags(db):
     checkin(db, v, SEVERE, day=LAST_WEEK - timedelta(weeks=2),
             now=start + timedelta(days=1))
     assert [i.person for i in _queue(db, hr)] == ["sato"]
-    wd.withdraw_consent(db, v, ConsentKind.share_flags, now=start + timedelta(days=2))
+    cs.withdraw_consent(db, v, ConsentKind.share_flags, now=start + timedelta(days=2))
     db.commit()
     checkin(db, v, SEVERE, day=LAST_WEEK, now=start + timedelta(days=10))
     assert _queue(db, hr) == []  # the earlier flag and the later one
@@ -297,41 +302,41 @@ def test_one_entry_per_person_and_status_flow(db):
     [item] = _queue(db, hr)  # the newest flag, one entry
     assert db.get(OneOnOne, item.id).flag_id == db.exec(
         select(Flag.id).where(Flag.user_id == v.id).order_by(Flag.id.desc())).first()
-    with pytest.raises(wd.WellbeingError):
-        wd.update_one_on_one(db, hr, item.id, status="done")  # open → done skips scheduling
-    with pytest.raises(wd.WellbeingError):
-        wd.update_one_on_one(db, hr, item.id, assignee_id=v.id)  # staff cannot be assignee
+    with pytest.raises(WellbeingError):
+        oo.update_one_on_one(db, hr, item.id, status="done")  # open → done skips scheduling
+    with pytest.raises(WellbeingError):
+        oo.update_one_on_one(db, hr, item.id, assignee_id=v.id)  # staff cannot be assignee
     when = datetime(2026, 12, 1, 10, tzinfo=UTC)
-    wd.update_one_on_one(db, hr, item.id, status="scheduled", assignee_id=hr2.id,
+    oo.update_one_on_one(db, hr, item.id, status="scheduled", assignee_id=hr2.id,
                          scheduled_for=when, notes="本人の希望で夕方")
-    wd.update_one_on_one(db, hr, item.id, status="done")
+    oo.update_one_on_one(db, hr, item.id, status="done")
     db.commit()
     assert _queue(db, hr)[0].status == "done"
-    assert wd.one_on_one_queue(db, hr) == []  # closed ones only on request
-    with pytest.raises(wd.WellbeingError):
-        wd.update_one_on_one(db, hr, item.id, status="open")
-    mine = wd.my_one_on_ones(db, v)
+    assert oo.one_on_one_queue(db, hr) == []  # closed ones only on request
+    with pytest.raises(WellbeingError):
+        oo.update_one_on_one(db, hr, item.id, status="open")
+    mine = oo.my_one_on_ones(db, v)
     assert mine == [] or not hasattr(mine[0], "notes")
     trainer = person(db, "trainer", role=Role.trainer)
     with pytest.raises(PermissionError):
-        wd.one_on_one_queue(db, trainer)
+        oo.one_on_one_queue(db, trainer)
     with pytest.raises(PermissionError):
-        wd.update_one_on_one(db, trainer, item.id, status="declined")
+        oo.update_one_on_one(db, trainer, item.id, status="declined")
 
 
 def test_a_trainer_sees_nothing_of_wellbeing(db):
     trainer = person(db, "trainer", role=Role.trainer)
     v = person(db, "sato", share=True)
     checkin(db, v, SEVERE)
-    wt.report_incident(db, v, occurred_on=LAST_WEEK, kind="threats", description="脅された",
+    incidents.report_incident(db, v, occurred_on=LAST_WEEK, kind="threats", description="脅された",
                        today=TODAY)
     db.commit()
     assert db.exec(select(CheckIn).where(checkins_filter(trainer))).all() == []
-    assert wt.list_incidents(db, trainer) == []
+    assert incidents.list_incidents(db, trainer) == []
     for call in (lambda: wt.trends_report(db, trainer, TODAY),
-                 lambda: wd.one_on_one_queue(db, trainer),
+                 lambda: oo.one_on_one_queue(db, trainer),
                  lambda: wd.checkin_state(db, trainer, TODAY),
-                 lambda: wt.update_incident(db, trainer, 1, status="closed")):
+                 lambda: incidents.update_incident(db, trainer, 1, status="closed")):
         with pytest.raises(PermissionError):
             call()
 
@@ -342,23 +347,23 @@ def test_a_trainer_sees_nothing_of_wellbeing(db):
 def test_incidents_staff_report_and_hr_works(db):
     hr = person(db, "hr", team=None, role=Role.hr)
     a, b = person(db, "a"), person(db, "b")
-    with pytest.raises(wd.WellbeingError):
-        wt.report_incident(db, a, occurred_on=LAST_WEEK, kind="nonsense", description="x")
-    with pytest.raises(wd.WellbeingError):
-        wt.report_incident(db, a, occurred_on=TODAY + timedelta(days=1), kind="threats",
+    with pytest.raises(WellbeingError):
+        incidents.report_incident(db, a, occurred_on=LAST_WEEK, kind="nonsense", description="x")
+    with pytest.raises(WellbeingError):
+        incidents.report_incident(db, a, occurred_on=TODAY + timedelta(days=1), kind="threats",
                            description="x", today=TODAY)
     with pytest.raises(PermissionError):
-        wt.report_incident(db, hr, occurred_on=LAST_WEEK, kind="threats", description="x")
-    inc = wt.report_incident(db, a, occurred_on=LAST_WEEK, kind="threats", description="脅された")
-    wt.report_incident(db, b, occurred_on=LAST_WEEK, kind="long_calls", description="2時間")
+        incidents.report_incident(db, hr, occurred_on=LAST_WEEK, kind="threats", description="x")
+    inc = incidents.report_incident(db, a, occurred_on=LAST_WEEK, kind="threats", description="脅された")
+    incidents.report_incident(db, b, occurred_on=LAST_WEEK, kind="long_calls", description="2時間")
     db.commit()
-    assert [i.description for i in wt.list_incidents(db, a)] == ["脅された"]
-    assert len(wt.list_incidents(db, hr)) == 2
+    assert [i.description for i in incidents.list_incidents(db, a)] == ["脅された"]
+    assert len(incidents.list_incidents(db, hr)) == 2
     db.commit()
     assert len(db.exec(select(AuditLog).where(AuditLog.action == "view_incident")).all()) == 2
     with pytest.raises(PermissionError):
-        wt.update_incident(db, a, inc.id, status="closed")
-    wt.update_incident(db, hr, inc.id, status="in_progress", actions="上長が確認")
+        incidents.update_incident(db, a, inc.id, status="closed")
+    incidents.update_incident(db, hr, inc.id, status="in_progress", actions="上長が確認")
     db.commit()
     assert db.get(Incident, inc.id).status == "in_progress"
 
@@ -437,7 +442,7 @@ def test_the_subtraction_attack_fails(db):
     hr = person(db, "hr", team=None, role=Role.hr)
     _team(db, "big", 6)
     small = _team(db, "small", 3, data={"who5": [0] * 5, "job": {}})
-    wt.report_incident(db, small[0], occurred_on=LAST_WEEK, kind="threats", description="x")
+    incidents.report_incident(db, small[0], occurred_on=LAST_WEEK, kind="threats", description="x")
     db.commit()
     report = wt.trends_report(db, hr, TODAY)
     cells = _cells(report)
@@ -511,9 +516,10 @@ def test_demo_seed(sq):
         sq.add(people[username])
     sq.flush()
     wd.seed_demo(sq, people, today=TODAY)
+    incidents.seed_demo(sq, people, today=TODAY)
     sq.commit()
     hr = viewer_for(sq, people["hr"])
-    queue = {i.person: i for i in wd.one_on_one_queue(sq, hr)}
+    queue = {i.person: i for i in oo.one_on_one_queue(sq, hr)}
     assert "鈴木 大輔" in queue and queue["鈴木 大輔"].level in ("watch", "urgent")
     assert "高橋 美穂" not in queue  # her flags are not shared
     assert sq.exec(select(Flag).where(Flag.user_id == people["takahashi"].id)).first()

@@ -1,0 +1,70 @@
+"""Wellbeing consent: a person's own, given and withdrawn (rows are kept, with ``withdrawn_at``).
+
+``ConsentKind.wellbeing``: nothing is collected without it. ``ConsentKind.share_flags``: standing
+consent to share flags with HR (see ``access.flag_is_shared``). Whether consent is in force is
+decided by :func:`core.access.has_consent`; every change is in the audit log. No streamlit here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from core import access, audit
+from core.access import Viewer
+from core.errors import WellbeingError
+from core.models import Consent, ConsentKind, utcnow
+
+
+def consent_status(session: Session, user_id: int) -> dict[ConsentKind, bool]:
+    """``{kind: in force now}`` for both consent kinds."""
+    return {kind: access.has_consent(session, user_id, kind) for kind in ConsentKind}
+
+
+def give_consent(session: Session, viewer: Viewer, kind: ConsentKind | str,
+                 now: datetime | None = None) -> Consent:
+    """Record the viewer's own consent (a new row; an existing one in force is returned)."""
+    kind = ConsentKind(kind)
+    if not access.can_submit_checkin(viewer):
+        raise PermissionError("only staff give wellbeing consent")
+    if kind == ConsentKind.share_flags and not access.has_consent(session, viewer.id,
+                                                                  ConsentKind.wellbeing):
+        raise WellbeingError("consent.err_wellbeing_first")
+    current = _open_consents(session, viewer.id, kind)
+    if current:
+        return current[0]
+    row = Consent(user_id=viewer.id, kind=kind, granted_at=now or utcnow())
+    session.add(row)
+    session.flush()
+    audit.record_by(session, viewer, audit.Action.consent_changed, "consent", row.id,
+                    f"grant {kind.value}")
+    return row
+
+
+def withdraw_consent(session: Session, viewer: Viewer, kind: ConsentKind | str,
+                     now: datetime | None = None) -> int:
+    """Withdraw the viewer's consent of ``kind`` (rows are kept with ``withdrawn_at``).
+
+    Withdrawing ``wellbeing`` also withdraws ``share_flags``: nothing is collected any more.
+    Returns the number of rows closed.
+    """
+    kind = ConsentKind(kind)
+    now = now or utcnow()
+    kinds = [kind] + ([ConsentKind.share_flags] if kind == ConsentKind.wellbeing else [])
+    closed = 0
+    for k in kinds:
+        for row in _open_consents(session, viewer.id, k):
+            row.withdrawn_at = now
+            session.add(row)
+            closed += 1
+            audit.record_by(session, viewer, audit.Action.consent_changed, "consent", row.id,
+                            f"withdraw {k.value}")
+    session.flush()
+    return closed
+
+
+def _open_consents(session: Session, user_id: int, kind: ConsentKind) -> list[Consent]:
+    stmt = select(Consent).where(Consent.user_id == user_id, Consent.kind == kind,
+                                 Consent.withdrawn_at.is_(None))
+    return list(session.exec(stmt).all())

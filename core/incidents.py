@@ -1,0 +1,118 @@
+"""Customer-harassment (カスハラ) incidents: staff report them, HR works them (status and actions
+taken); the employer's record. Staff see their own reports, HR all of them (each view audited).
+Counts beside HR trends are in :mod:`core.wellbeing_trends`. No streamlit here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from core import access, audit
+from core.access import Viewer
+from core.clock import local_today
+from core.errors import WellbeingError
+from core.models import Attempt, Incident, IncidentStatus, Role, Team, User, utcnow
+from wellbeing.instruments import HARASSMENT_KINDS, week_start
+
+INCIDENT_KINDS = tuple(HARASSMENT_KINDS)
+
+
+def report_incident(session: Session, viewer: Viewer, *, occurred_on: date, kind: str,
+                    description: str, attempt_id: int | None = None,
+                    today: date | None = None) -> Incident:
+    """Staff record a customer-harassment incident (the employer's record)."""
+    if viewer.role != Role.staff:
+        raise PermissionError("staff report incidents")
+    if kind not in HARASSMENT_KINDS:
+        raise WellbeingError("incidents.err_kind")
+    if not description.strip():
+        raise WellbeingError("incidents.err_description")
+    if occurred_on > (today or local_today()):
+        raise WellbeingError("incidents.err_future")
+    if attempt_id is not None:
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is None or attempt.user_id != viewer.id:
+            raise PermissionError("not your attempt")
+    row = Incident(reporter_id=viewer.id, team_id=viewer.team_id, occurred_on=occurred_on,
+                   kind=kind, description=description.strip(), attempt_id=attempt_id)
+    session.add(row)
+    session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    id: int
+    reporter: str
+    team: str | None
+    occurred_on: date
+    kind: str
+    description: str
+    status: str
+    actions: str | None
+    created_at: datetime
+
+
+def list_incidents(session: Session, viewer: Viewer) -> list[IncidentView]:
+    """Staff: their own reports. HR: all (each view audited). Others: none."""
+    stmt = (select(Incident, User, Team).join(User, User.id == Incident.reporter_id)
+            .outerjoin(Team, Team.id == Incident.team_id).where(access.incidents_filter(viewer))
+            .order_by(Incident.occurred_on.desc(), Incident.id.desc()))
+    out = []
+    for inc, user, team in session.exec(stmt).all():
+        if viewer.role != Role.staff:
+            audit.record_by(session, viewer, audit.Action.view_incident, "incident", inc.id)
+        out.append(IncidentView(inc.id, user.display_name, team.name if team else None,
+                                inc.occurred_on, inc.kind, inc.description, str(inc.status),
+                                inc.actions, inc.created_at))
+    session.flush()
+    return out
+
+
+def update_incident(session: Session, viewer: Viewer, incident_id: int, *,
+                    status: str | None = None, actions: str | None = None,
+                    now: datetime | None = None) -> Incident:
+    """HR works an incident: status (reported → in_progress → closed) and actions taken."""
+    if not access.can_work_incidents(viewer):
+        raise PermissionError("HR only")
+    inc = session.get(Incident, incident_id)
+    if inc is None:
+        raise WellbeingError("incidents.err_not_found")
+    if status is not None:
+        inc.status = IncidentStatus(status)
+    if actions is not None:
+        inc.actions = actions
+    inc.updated_at = now or utcnow()
+    session.add(inc)
+    audit.record_by(session, viewer, "incident_changed", "incident", inc.id,
+                    f"status {inc.status}")
+    session.flush()
+    return inc
+
+
+
+# --- demo content ----------------------------------------------------------------------------------
+
+
+def seed_demo(session: Session, people: Mapping[str, User], today: date | None = None) -> None:
+    """Two demo incidents (hook of ``core.demo``): one being worked, one closed. Flushes."""
+    this_week = week_start(today or local_today())
+    for username, weeks_ago, kind, text, status, actions in (
+        ("nakamura", 2, "abusive_language",
+         "配送遅延のお問い合わせで、30分以上にわたり大声で「無能」などと繰り返し言われた。",
+         IncidentStatus.in_progress, "上長が通話記録を確認。次回は担当を交代する運用を決定。"),
+        ("sato", 5, "repeated_calls",
+         "同じお客様から1日に10回以上の電話があり、同じ要求を繰り返された。",
+         IncidentStatus.closed, "対応方針を文書で回答し、窓口を一本化した。"),
+    ):
+        user = people.get(username)
+        if user is None:
+            continue
+        session.add(Incident(reporter_id=user.id, team_id=user.team_id,
+                             occurred_on=this_week - timedelta(weeks=weeks_ago, days=-1),
+                             kind=kind, description=text, status=status, actions=actions))
+    session.flush()
