@@ -114,6 +114,9 @@ def test_severe_checkin_shows_support_at_once_and_the_shared_flag_reaches_hr(app
     assert "眠れず" not in text, "free text must never reach HR"
     assert "鈴木 大輔" in text, "suzuki shares flags by standing consent"
     assert "高橋 美穂" not in text, "takahashi's flag is not shared: HR must not see it"
+    # tanaka asked for a one-on-one but shares no result: the request shows, the level does not.
+    tanaka = text[text.index("田中 翔") :][:200]
+    assert "本人が面談を希望" in tanaka and "結果は共有されていません（面談の希望のみ）" in tanaka
     shot(page, "hr-one-on-one-queue")
 
 
