@@ -22,7 +22,7 @@ def kind_label(value: str) -> str:
     return HARASSMENT_KINDS[value].get(lang) if value in HARASSMENT_KINDS else value
 
 
-if not works:
+if access.can_report_incident(viewer):
     st.caption(ui.tr("incidents.intro"))
     with st.form("report", clear_on_submit=True):
         st.subheader(ui.tr("incidents.report_heading"))

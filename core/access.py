@@ -14,11 +14,12 @@ The rules (issue "Foundation", item 6):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import and_, false, true
 from sqlmodel import Session, select
 
+from core.clock import as_utc
 from core.models import (
     Attempt,
     CheckIn,
@@ -145,6 +146,11 @@ def can_see_team_progress(viewer: Viewer, team_id: int) -> bool:
     return viewer.role == Role.trainer and team_id in viewer.coached_team_ids
 
 
+def can_export_team_progress(viewer: Viewer) -> bool:
+    """Download the team-progress tables as CSV: a trainer who coaches at least one team."""
+    return viewer.role == Role.trainer and bool(viewer.coached_team_ids)
+
+
 def can_see_agreement(viewer: Viewer) -> bool:
     """How often trainers override the machine, per scenario (no individual data)."""
     return viewer.role in (Role.trainer, Role.admin)
@@ -172,18 +178,14 @@ def has_consent(session: Session, user_id: int, kind: ConsentKind, at: datetime 
     """Was consent of ``kind`` in force for ``user_id`` at ``at`` (default: now)?"""
     stmt = select(Consent).where(Consent.user_id == user_id, Consent.kind == kind)
     for consent in session.exec(stmt).all():
-        granted = _aware(consent.granted_at)
-        withdrawn = _aware(consent.withdrawn_at) if consent.withdrawn_at else None
+        granted = as_utc(consent.granted_at)
+        withdrawn = as_utc(consent.withdrawn_at) if consent.withdrawn_at else None
         if at is None:
             if withdrawn is None:
                 return True
-        elif granted <= _aware(at) and (withdrawn is None or withdrawn > _aware(at)):
+        elif granted <= as_utc(at) and (withdrawn is None or withdrawn > as_utc(at)):
             return True
     return False
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def flag_is_shared(session: Session, flag: Flag) -> bool:
@@ -195,6 +197,11 @@ def flag_is_shared(session: Session, flag: Flag) -> bool:
     return has_consent(session, flag.user_id, ConsentKind.share_flags) and has_consent(
         session, flag.user_id, ConsentKind.share_flags, at=flag.created_at
     )
+
+
+def can_share_flag(viewer: Viewer, flag: Flag) -> bool:
+    """Share a flag with HR, or ask for a one-on-one about it: only its owner, a staff member."""
+    return viewer.role == Role.staff and flag.user_id == viewer.id
 
 
 def can_see_flag(session: Session, viewer: Viewer, flag: Flag) -> bool:
@@ -230,6 +237,11 @@ def incidents_filter(viewer: Viewer):
     if viewer.role == Role.hr:
         return true()
     return false()
+
+
+def can_report_incident(viewer: Viewer) -> bool:
+    """Report a customer-harassment incident: staff (who take the calls) only."""
+    return viewer.role == Role.staff
 
 
 def can_work_incidents(viewer: Viewer) -> bool:

@@ -28,6 +28,8 @@ class Action:
     password_reset = "password_reset"
     override = "override"
     consent_changed = "consent_changed"
+    one_on_one_changed = "one_on_one_changed"
+    incident_changed = "incident_changed"
 
 
 def record(

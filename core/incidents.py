@@ -25,7 +25,7 @@ def report_incident(session: Session, viewer: Viewer, *, occurred_on: date, kind
                     description: str, attempt_id: int | None = None,
                     today: date | None = None) -> Incident:
     """Staff record a customer-harassment incident (the employer's record)."""
-    if viewer.role != Role.staff:
+    if not access.can_report_incident(viewer):
         raise PermissionError("staff report incidents")
     if kind not in HARASSMENT_KINDS:
         raise WellbeingError("incidents.err_kind")
@@ -88,7 +88,7 @@ def update_incident(session: Session, viewer: Viewer, incident_id: int, *,
         inc.actions = actions
     inc.updated_at = now or utcnow()
     session.add(inc)
-    audit.record_by(session, viewer, "incident_changed", "incident", inc.id,
+    audit.record_by(session, viewer, audit.Action.incident_changed, "incident", inc.id,
                     f"status {inc.status}")
     session.flush()
     return inc

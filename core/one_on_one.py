@@ -54,7 +54,7 @@ def request_one_on_one(session: Session, viewer: Viewer, flag_id: int | None = N
     now = now or utcnow()
     if flag_id is not None:
         flag = session.get(Flag, flag_id)
-        if flag is None or flag.user_id != viewer.id:
+        if flag is None or not access.can_share_flag(viewer, flag):
             raise PermissionError("not your flag")
         one = queue_entry(session, flag, now)
     else:
@@ -177,7 +177,7 @@ def update_one_on_one(session: Session, viewer: Viewer, one_id: int, *,
         one.notes = notes
     one.updated_at = now or utcnow()
     session.add(one)
-    audit.record_by(session, viewer, "one_on_one_changed", "one_on_one", one.id,
+    audit.record_by(session, viewer, audit.Action.one_on_one_changed, "one_on_one", one.id,
                     f"status {one.status}")
     session.flush()
     return one

@@ -248,7 +248,7 @@ def team_progress_csv(rows: Sequence[Mapping[str, Any]]) -> bytes:
 
 def record_export(session: Session, viewer: Viewer, *, what: str, n_rows: int) -> None:
     """Audit a CSV export (the page calls it when the download button is clicked)."""
-    if viewer.role != Role.trainer or not viewer.coached_team_ids:
+    if not access.can_export_team_progress(viewer):
         raise PermissionError("only trainers export team progress")
     audit.record(session, action=audit.Action.export_csv, actor_id=viewer.id,
                  actor_name=viewer.username, target_type=what, detail=f"rows={n_rows}")

@@ -309,7 +309,7 @@ def share_flag(session: Session, viewer: Viewer, flag_id: int,
     those reasons, never the answers.
     """
     flag = session.get(Flag, flag_id)
-    if flag is None or viewer.role != Role.staff or not access.can_see_flag(session, viewer, flag):
+    if flag is None or not access.can_share_flag(viewer, flag):
         raise PermissionError("a flag is shared by its owner only")
     now = now or utcnow()
     chosen = None if reason_codes is None else set(reason_codes)

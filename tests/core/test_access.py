@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from core import access
-from core.access import viewer_for
+from core.access import Viewer, viewer_for
 from core.models import (
     Attempt,
     CheckIn,
@@ -124,6 +124,13 @@ def test_team_progress_only_for_coached_teams(session, people):
     assert not access.can_see_team_progress(v(session, people["hr"]), tokyo)
 
 
+def test_team_progress_export_for_trainers_with_teams(session, people):
+    assert access.can_export_team_progress(v(session, people["trainer"]))
+    assert access.can_export_team_progress(v(session, people["trainer_osaka"]))
+    for name in ("trainer_none", "sato", "hr", "admin"):
+        assert not access.can_export_team_progress(v(session, people[name])), name
+
+
 def test_checkins_are_seen_by_their_owner_only(session, people):
     for name in ("sato", "suzuki"):
         session.add(CheckIn(user_id=people[name].id, week_start=date(2026, 11, 23),
@@ -162,6 +169,17 @@ def test_hr_sees_a_flag_only_with_consent(session, people):
     assert access.can_see_flag(session, v(session, sato), unshared)
 
 
+def test_only_the_owner_a_staff_member_shares_a_flag(session, people):
+    sato = people["sato"]
+    flag = _flag(session, sato)
+    assert access.can_share_flag(v(session, sato), flag)
+    for name in ("suzuki", "yamamoto", "trainer", "hr", "admin"):
+        assert not access.can_share_flag(v(session, people[name]), flag), name
+    # the owner's id alone is not enough: the person must (still) be staff
+    for role in (Role.trainer, Role.hr, Role.admin):
+        assert not access.can_share_flag(Viewer(id=sato.id, role=role), flag), role
+
+
 def test_standing_consent_covers_later_flags_and_withdrawal_hides_them(session, people):
     hr = v(session, people["hr"])
     sato = people["sato"]
@@ -191,6 +209,12 @@ def test_incidents_staff_own_hr_all_others_none(session, people):
         assert len(rows) == expected, name
     assert access.can_work_incidents(v(session, people["hr"]))
     assert not access.can_work_incidents(v(session, people["sato"]))
+
+
+def test_only_staff_report_incidents(session, people):
+    for name, user in people.items():
+        assert access.can_report_incident(v(session, user)) == (user.role == Role.staff), name
+    assert not access.can_report_incident(Viewer(id=0, role=Role.hr))
 
 
 def test_admin_rules(session, people):
