@@ -9,7 +9,7 @@ Any change to a table goes through an Alembic migration in ``migrations/versions
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel
 
 def utcnow() -> datetime:
     """Now, timezone-aware in UTC (every datetime column stores UTC)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Role(StrEnum):
