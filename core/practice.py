@@ -27,6 +27,7 @@ from core import access, storage
 from core.access import Viewer
 from core.config import get_settings
 from core.db import get_engine
+from core.errors import Refusal
 from core.models import Attempt, AttemptKind, AttemptStatus, Role, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -59,13 +60,8 @@ STAGE_KEYS: dict[str, str] = {
 Progress = Callable[[str], None]
 
 
-class PracticeError(ValueError):
+class PracticeError(Refusal):
     """A refused submission; ``key`` is an i18n key, ``values`` its parameters."""
-
-    def __init__(self, key: str, **values: object):
-        super().__init__(key)
-        self.key = key
-        self.values = values
 
 
 # --------------------------------------------------------------------------- scenarios

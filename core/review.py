@@ -29,6 +29,7 @@ from core import access, audit
 from core.access import Viewer
 from core.analysis_result import corrections_detail, duration_s, format_seconds, rubric_groups
 from core.clock import as_utc, local_day_start
+from core.errors import Refusal
 from core.models import (
     Attempt,
     AttemptKind,
@@ -43,14 +44,9 @@ MAX_COMMENT_CHARS = 2000
 FAILED_STATUSES = (AttemptStatus.failed, AttemptStatus.no_speech)
 
 
-class ReviewError(ValueError):
+class ReviewError(Refusal):
     """A refused change; ``key`` is an i18n key (``core/strings/review.toml``), ``values`` its
     parameters. Pages show ``ui.tr(e.key, **e.values)``."""
-
-    def __init__(self, key: str, **values: object):
-        super().__init__(key)
-        self.key = key
-        self.values = values
 
 
 class AttemptNotFound(LookupError):
