@@ -244,12 +244,18 @@ if not entries:
     st.stop()
 
 
-def option_label(scenario_id: str) -> str:
+def marker(scenario_id: str) -> str:
     e = entries[scenario_id]
-    marker = ui.tr("practice.marker_done" if e.done else
-                   "practice.marker_tried" if e.tried else "practice.marker_new")
+    return ui.tr("practice.marker_done" if e.done else
+                 "practice.marker_tried" if e.tried else "practice.marker_new")
+
+
+def option_label(scenario_id: str) -> str:
+    # The option text must not change when the status does: the browser sends the selected
+    # option back by its text, and a changed text would select another scenario.
+    e = entries[scenario_id]
     title = e.scenario.title if LANG == "ja" else e.scenario.title_en
-    return ui.tr("practice.option", marker=marker, title=title, difficulty=e.scenario.difficulty)
+    return ui.tr("practice.option", title=title, difficulty=e.scenario.difficulty)
 
 
 if S.get("pr_scenario") not in entries:
@@ -269,8 +275,10 @@ except KeyError:  # the scenario changed under us
 
 # --------------------------------------------------------------------------- the scenario
 
+status = marker(scenario_id)
 if entry.best_score is not None:
-    st.caption(ui.tr("practice.best", score=entry.best_score, n=entry.attempts))
+    status += "・" + ui.tr("practice.best", score=entry.best_score, n=entry.attempts)
+st.caption(status)
 channel = ui.tr("practice.channel_video" if scenario.channel == "video" else "practice.channel_phone")
 st.caption(f"{channel}・" + ui.tr("practice.tags", tags="、".join(scenario.tags)))
 if scenario.harassment:
