@@ -160,7 +160,7 @@ def test_broken_scenario_file_does_not_break_the_catalogue(practice_env, staff, 
     at = open_app(staff)
     assert not at.exception, at.exception
     assert "読み込めなかったシナリオファイルがあります（1 件）" in at.warning[0].value
-    assert at.selectbox(key="pr_scenario").options == ["未挑戦｜お届けの遅れ — 今夜使いたかった土鍋（★1）"]
+    assert at.selectbox(key="pr_scenario").options == ["お届けの遅れ — 今夜使いたかった土鍋（★1）"]
     assert at.audio_input  # the valid scenario is ready to practise
 
 
