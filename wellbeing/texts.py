@@ -130,10 +130,10 @@ RESULT_TEXTS: dict[str, Text] = {
     ),
     "urgent": Text(
         "回答ありがとうございました。大変な中、正直に答えてくださってありがとうございます。"
-        "ひとりで抱え込まずに、少しお話ししませんか。下の相談先にはいつでも連絡できます。",
+        "ひとりで抱え込まずに、少しお話ししませんか。相談先をこのページに載せています。",
         "Thank you for checking in, and for answering honestly while things are hard. "
         "You don't have to carry this alone — shall we talk? "
-        "You can contact the people below at any time.",
+        "The people you can contact are listed on this page.",
     ),
 }
 
