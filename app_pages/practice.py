@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import charts, practice, ui
+from core import analysis_result, charts, practice, ui
 from core.models import AttemptStatus
 
 viewer = ui.require_page("practice")
@@ -128,7 +128,7 @@ def render_feedback(attempt, turn=None) -> None:
         st.caption(ui.tr("practice.no_speech_hint"))
         return
     result = attempt.result or {}
-    mark = int(result.get("pass_mark") or practice.PASS_MARK)
+    mark = int(result.get("pass_mark") or analysis_result.pass_mark())
     cols = st.columns(3)
     cols[0].metric(ui.tr("practice.score"), ui.tr("practice.score_value", score=attempt.score))
     if result.get("content_max"):

@@ -9,8 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: Used only when ``analysis/bands.toml`` cannot be read (Second Nature's pass mark).
-DEFAULT_PASS_MARK = 80
+from analysis.score import load_bands
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -22,13 +21,8 @@ def format_seconds(seconds: float | None) -> str:
 
 
 def pass_mark() -> float:
-    """The pass mark of ``analysis/bands.toml`` (80 when it cannot be read)."""
-    try:
-        from analysis.score import load_bands
-
-        return float(load_bands()["pass_mark"])
-    except Exception:  # noqa: BLE001 - the scorer is optional for reviews
-        return float(DEFAULT_PASS_MARK)
+    """The pass mark: ``analysis/bands.toml`` owns what a score means."""
+    return float(load_bands()["pass_mark"])
 
 
 def segments(result: Mapping[str, Any] | None) -> list[dict[str, Any]]:

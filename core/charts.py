@@ -15,9 +15,9 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from core.analysis_result import pass_mark
 from core.i18n import t
 
-PASS_MARK = 80
 LONG_PAUSE_S = 3.0
 # The calm pitch band shown around the usual voice: this many semitones below the usual median
 # up to the "higher than usual" edge of the score's pitch_vs_usual item.
@@ -169,7 +169,7 @@ def scores_chart(rows: Sequence[Mapping[str, Any]], *, lang: str = "ja") -> alt.
         color=alt.Color("scenario:N", title=t("progress.col_scenario", lang)),
         tooltip=["scenario:N", "score:Q", alt.Tooltip("when:T", format="%Y-%m-%d %H:%M")],
     )
-    rule = alt.Chart(pd.DataFrame({"mark": [PASS_MARK]})).mark_rule(
+    rule = alt.Chart(pd.DataFrame({"mark": [pass_mark()]})).mark_rule(
         color=LONG_PAUSE_COLOUR, strokeDash=[5, 4]).encode(y="mark:Q")
     return alt.layer(rule, points).properties(height=260)
 

@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 
 from core import access, storage
 from core.access import Viewer
+from core.analysis_result import pass_mark
 from core.config import get_settings
 from core.db import get_engine
 from core.errors import Refusal
@@ -32,7 +33,6 @@ from core.models import Attempt, AttemptKind, AttemptStatus, Role, User, utcnow
 
 log = logging.getLogger(__name__)
 
-PASS_MARK = 80
 AUDIO_SUFFIXES = storage.ALLOWED_SUFFIXES  # what an upload may be (.wav .flac .ogg .mp3)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 DEMO_AUDIO_DIR = Path(__file__).resolve().parent / "demo_audio"
@@ -83,7 +83,7 @@ class CatalogueEntry:
     @property
     def done(self) -> bool:
         """Passed at least once (a best score at or above the pass mark)."""
-        return self.best_score is not None and self.best_score >= PASS_MARK
+        return self.best_score is not None and self.best_score >= pass_mark()
 
     @property
     def tried(self) -> bool:
@@ -476,7 +476,7 @@ def progress_for(session: Session, viewer: Viewer, *, catalogue=None) -> Progres
         rows.append(row)
         if a.score is not None and (entry["best_score"] is None or a.score > entry["best_score"]):
             entry["best_score"] = a.score
-            entry["passed"] = a.score >= PASS_MARK
+            entry["passed"] = a.score >= pass_mark()
     return ProgressData(rows=rows, best=list(best.values()),
                         baseline=current_baseline(session, viewer.id),
                         feedback=feedback_for(session, viewer))
