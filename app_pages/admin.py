@@ -77,6 +77,7 @@ with right:
                                     index=team_options.index(current_team),
                                     format_func=lambda n: n or ui.tr("admin.no_team"))
             new_coached = st.multiselect(ui.tr("admin.coached_teams"), sorted(teams.values()),
+                                         placeholder=ui.tr("app.choose"),
                                          default=coached)
             active = st.checkbox(ui.tr("admin.active"), value=user.active)
             if st.form_submit_button(ui.tr("admin.save")):

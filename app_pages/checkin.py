@@ -122,6 +122,7 @@ def checkin_form() -> None:
             job[item.id] = radio(item.question.get(lang), list(labels), labels, f"job_{item.id}",
                                  job_before.get(item.id))
         kinds = st.multiselect(HARASSMENT_KINDS_QUESTION.get(lang), list(HARASSMENT_KINDS),
+                               placeholder=ui.tr("app.choose"),
                                default=job_before.get("harassment_kinds", []),
                                format_func=lambda k: HARASSMENT_KINDS[k].get(lang), key="job_kinds")
         one_labels = {v: t.get(lang) for v, t in ONE_ON_ONE_CHOICES.items()}
@@ -187,6 +188,7 @@ def share_option(result: wd.CheckInResult, shared: bool) -> None:
         st.caption(ui.tr("checkin.share_explain"))
         reasons = {r["code"]: r[lang] if lang in r else r["ja"] for r in result.flag.reasons}
         chosen = st.multiselect(ui.tr("checkin.share_reasons"), list(reasons),
+                                placeholder=ui.tr("app.choose"),
                                 default=list(reasons), format_func=reasons.get, key="share_codes")
         if st.button(ui.tr("checkin.share_button"), key="share_flag"):
             with ui.session() as s:

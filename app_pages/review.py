@@ -402,8 +402,8 @@ def queue_view() -> None:
             ui.tr("review.scenario"): scenario_title(i.scenario_id),
             ui.tr("review.turn"): i.turn_id or "",
             ui.tr("review.col_status"): status_label(i.status),
-            ui.tr("review.col_auto"): i.auto_score,
-            ui.tr("review.col_override"): i.score_override,
+            ui.tr("review.col_auto"): "" if i.auto_score is None else str(i.auto_score),
+            ui.tr("review.col_override"): "" if i.score_override is None else str(i.score_override),
             ui.tr("review.col_reviewed"): ui.tr("review.yes" if i.reviewed else "review.no"),
             ui.tr("review.col_comments"): i.comment_count,
         }

@@ -58,6 +58,7 @@ with st.expander(ui.tr("team.filters"), expanded=True):
         everyone = tp.team_progress(s, viewer, team_id=team_id, catalogue=catalogue())
     names = {p.user_id: p.display_name for p in everyone.people}
     chosen = c2.multiselect(ui.tr("team.people"), list(names), key="tm_people",
+                             placeholder=ui.tr("app.choose"),
                             format_func=lambda v: names.get(v, str(v)))
     dates = c3.date_input(ui.tr("team.date_range"), value=(), key="tm_dates")
 date_from, date_to = date_range(dates)

@@ -1,5 +1,5 @@
 """HR: wellbeing trends per team and week — aggregated in the database, small groups and groups
-that could be worked out by subtraction hidden (「人数が少ないため非表示」), CSV of aggregates."""
+that could be worked out by subtraction hidden (「個人が特定されないよう非表示」), CSV of aggregates."""
 
 from datetime import date
 
@@ -40,7 +40,8 @@ if frame.empty:
 total = ui.tr("trends.company_total")
 teams = [total, *report.teams]
 default = [total if x is None else x for x in wt.default_chart_teams(report)]
-chosen = st.multiselect(ui.tr("trends.teams"), teams, default=default, key="teams")
+chosen = st.multiselect(ui.tr("trends.teams"), teams, default=default, key="teams",
+                        placeholder=ui.tr("app.choose"))
 # Suppression was decided over ALL teams in trends_report; choosing teams only filters drawing.
 charts = wt.trend_charts(report, lang, [None if x == total else x for x in chosen])
 
@@ -58,11 +59,13 @@ hidden = frame[(frame["note"] != "") & frame["team"].isin(chosen)]
 if not hidden.empty:
     st.subheader(ui.tr("trends.hidden_heading"))
     st.dataframe(hidden[["week", "team", "note"]].rename(columns={
-        "week": ui.tr("trends.col_week"), "team": ui.tr("trends.col_team"), "note": ""}),
+        "week": ui.tr("trends.col_week"), "team": ui.tr("trends.col_team"),
+        "note": ui.tr("trends.col_note")}),
         hide_index=True, width="stretch")
 
 st.subheader(ui.tr("trends.table_heading"))
-st.dataframe(frame[frame["team"].isin(chosen)], hide_index=True, width="stretch")
+table = wt.display_table(report, lang)
+st.dataframe(table[frame["team"].isin(chosen)], hide_index=True, width="stretch")
 
 st.subheader(ui.tr("trends.free_text_heading", n=settings.min_group_size_free_text))
 shown_texts = [c for c in report.free_text if not c.suppressed and c.texts

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -260,6 +261,43 @@ def _cell_records(report: TrendsReport, lang: str) -> list[dict[str, object]]:
 def cells_frame(report: TrendsReport, lang: str = "ja") -> pd.DataFrame:
     """One row per team (or company total) and week; suppressed cells have only a note."""
     return pd.DataFrame(_cell_records(report, lang))
+
+
+_PERCENT_COLUMNS = ("participation", "share_watch", "share_urgent")
+
+
+def display_table(report: TrendsReport, lang: str = "ja") -> pd.DataFrame:
+    """The aggregates as HR reads them: headers in ``lang``, shares in %, one decimal, and an
+    empty cell (not "None") where a value is hidden or does not exist."""
+    frame = cells_frame(report, lang)
+    if frame.empty:
+        return frame
+    out = frame.copy()
+    for col in out.columns:
+        if col in ("week", "team", "note"):
+            continue
+        scale = 100.0 if col in _PERCENT_COLUMNS else 1.0
+        digits = 0 if col in ("n", "harassment_reports", "incidents") or col.startswith("k6_") else 1
+        out[col] = [
+            "" if v is None or (isinstance(v, float) and math.isnan(v))
+            else f"{float(v) * scale:.{digits}f}"
+            for v in out[col]
+        ]
+    labels = {
+        "week": t("trends.col_week", lang), "team": t("trends.col_team", lang),
+        "note": t("trends.col_note", lang), "n": t("trends.col_n", lang),
+        "participation": t("trends.participation", lang) + "（%）",
+        "who5_mean": t("trends.who5_mean", lang),
+        "share_watch": t("trends.share_watch", lang) + "（%）",
+        "share_urgent": t("trends.share_urgent", lang) + "（%）",
+        "harassment_reports": t("trends.harassment_reports", lang),
+        "incidents": t("trends.incidents", lang),
+    }
+    for b in K6_BUCKETS:
+        labels[f"k6_{b}"] = t("trends.col_k6", lang, bucket=b)
+    for item in JOB_ITEMS:
+        labels[f"job_{item.id}"] = t("trends.col_job", lang, item=item.short.get(lang))
+    return out.rename(columns=labels)
 
 
 def trends_csv(session: Session, viewer: Viewer, report: TrendsReport, lang: str = "ja") -> bytes:

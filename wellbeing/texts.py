@@ -208,7 +208,7 @@ TIPS: dict[str, Text] = {
 SUPPRESSION_NOTICES: dict[str, Text] = {
     # Both small-group and complementary suppression show the same notice on purpose: telling
     # which cell was hidden only to protect another would hint at the other cell's size.
-    "small_group": Text("人数が少ないため非表示", "Hidden because the group is small"),
-    "complementary": Text("人数が少ないため非表示", "Hidden because the group is small"),
+    "small_group": Text("個人が特定されないよう非表示", "Hidden so that no one can be identified"),
+    "complementary": Text("個人が特定されないよう非表示", "Hidden so that no one can be identified"),
     "week_open": Text("集計期間中のため非表示", "Hidden until the week has ended"),
 }

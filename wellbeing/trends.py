@@ -3,7 +3,7 @@
 The SQL aggregation is done by the database layer; it passes plain :class:`AggregateRow` s
 (one per team and ISO week, plus optionally one company-total row per week with
 ``team=None``). These functions decide what may be shown and return every cell — suppressed
-cells are *marked*, never dropped, so the page can print 「人数が少ないため非表示」
+cells are *marked*, never dropped, so the page can print 「個人が特定されないよう非表示」
 (:data:`wellbeing.texts.SUPPRESSION_NOTICES`).
 
 Rules (sources: /work/shared/notes/domain.md, "How the best pulse tools flag and protect"):

@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 from wellbeing.instruments import JOB_ITEMS, K6, WHO5
 
 REFUSED = "このページを表示する権限がありません。"
-HIDDEN = "人数が少ないため非表示"
+HIDDEN = "個人が特定されないよう非表示"
 
 
 def _open(user, page: str) -> AppTest:
@@ -151,11 +151,11 @@ def test_trends_page_hides_a_small_team(app_env, make_user, session):
     hidden = at.dataframe[0].value
     assert set(hidden.iloc[:, 1]) == {"小さいA", "小さいB"}
     assert set(hidden.iloc[:, 2]) == {HIDDEN}
-    table = at.dataframe[1].value
-    big = table[table["team"] == "大きい"].iloc[0]
-    assert big["n"] == 5 and big["who5_mean"] == 60
-    small = table[table["team"] == "小さいA"].iloc[0]
-    assert small["note"] == HIDDEN and small.isna()["who5_mean"]
+    table = at.dataframe[1].value  # as HR reads it: Japanese headers, formatted values
+    big = table[table["チーム"] == "大きい"].iloc[0]
+    assert big["回答者数"] == "5" and big["WHO-5 平均（%）"] == "60.0"
+    small = table[table["チーム"] == "小さいA"].iloc[0]
+    assert small["備考"] == HIDDEN and small["WHO-5 平均（%）"] == "" and small["回答者数"] == ""
 
 
 @pytest.mark.parametrize("page", ["trends", "one_on_one"])

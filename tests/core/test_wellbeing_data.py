@@ -35,7 +35,7 @@ from core.users import get_or_create_team
 TODAY = date(2026, 11, 25)  # a Wednesday
 THIS_WEEK = date(2026, 11, 23)
 LAST_WEEK = THIS_WEEK - timedelta(weeks=1)
-HIDDEN = "人数が少ないため非表示"
+HIDDEN = "個人が特定されないよう非表示"
 
 GOOD = {"who5": [4, 4, 4, 4, 4], "job": {}}  # raw 20, 80 %
 SEVERE = {"who5": [0, 0, 0, 0, 0],

@@ -142,4 +142,4 @@ def test_hr_trends_hide_the_small_team(app, open_page):
     assert SMALL_TEAM in cells, (
         f"the hidden-groups table does not name {SMALL_TEAM}: {cells[:300]!r}"
     )
-    assert "人数が少ないため非表示" in cells, cells[:300]
+    assert "個人が特定されないよう非表示" in cells, cells[:300]

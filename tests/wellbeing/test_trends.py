@@ -61,7 +61,7 @@ def test_n_below_min_is_suppressed_at_min_is_shown():
         suppress_trends([row_for("A", people(4)), row_for("B", people(5))], today=TODAY)
     )
     assert cells["A"].suppressed and cells["A"].reason == "small_group"
-    assert cells["A"].notice.ja == "人数が少ないため非表示"
+    assert cells["A"].notice.ja == "個人が特定されないよう非表示"
     assert cells["A"].n_respondents is None and cells["A"].who5_mean is None
     assert not cells["B"].suppressed
     assert cells["B"].n_respondents == 5
@@ -127,7 +127,7 @@ def test_subtraction_attack_fails_with_complementary_suppression():
     assert c["C"].reason == "small_group"
     # the next-smallest team (B, n=6) is hidden too; the total stays
     assert c["B"].suppressed and c["B"].reason == "complementary"
-    assert c["B"].notice.ja == "人数が少ないため非表示"
+    assert c["B"].notice.ja == "個人が特定されないよう非表示"
     assert not c["A"].suppressed
     assert not c[None].suppressed
     n, mean = subtraction_attack(cells)
