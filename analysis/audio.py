@@ -20,6 +20,8 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from analysis.errors import AnalysisError
+
 # Hard-coded audio hyperparameters
 SAMPLE_RATE = 16000  # Hz, what Whisper and the VAD expect
 MIN_SECONDS = 0.5  # shorter clips cannot hold an answer
@@ -72,19 +74,13 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-class AudioError(ValueError):
+class AudioError(AnalysisError, ValueError):
     """A recording that cannot be analysed, with a message for the trainee in two languages.
 
     code: machine-readable reason: "not_found", "unreadable", "unsupported", "empty",
         "too_short" or "too_long".
     ``str(error)`` is the Japanese message.
     """
-
-    def __init__(self, code: str, message_ja: str, message_en: str):
-        super().__init__(message_ja)
-        self.code = code
-        self.message_ja = message_ja
-        self.message_en = message_en
 
     @classmethod
     def make(cls, code: str, key: str | None = None, **fmt) -> AudioError:

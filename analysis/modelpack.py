@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.errors import AnalysisError
+
 # The bundled model
 BASE_MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 BASE_MODEL_SIZE = 2 * 72_608_766  # bytes, part1 + part2
@@ -107,18 +109,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-class ModelPackError(RuntimeError):
+class ModelPackError(AnalysisError, RuntimeError):
     """The speech-recognition model is missing, corrupted or unusable.
 
     code: "missing_package", "corrupt_parts", "corrupt", "not_found", "incomplete_dir",
         "bad_format" or "engine_mismatch". ``str(error)`` is the Japanese message.
     """
-
-    def __init__(self, code: str, message_ja: str, message_en: str):
-        super().__init__(message_ja)
-        self.code = code
-        self.message_ja = message_ja
-        self.message_en = message_en
 
     @classmethod
     def make(cls, code: str, **fmt) -> ModelPackError:

@@ -72,28 +72,19 @@ if latest is not None:
     if latest.status == AttemptStatus.done and practice.usable_calibration(latest):
         st.caption(ui.tr("calibrate.recorded_at", when=practice.local_when(latest.created_at)))
 
-recorded = st.audio_input(ui.tr("calibrate.record"), sample_rate=16000, key=f"cal_rec_{S.cal_rec}")
-uploaded = st.file_uploader(ui.tr("calibrate.upload"),
-                            type=[x.lstrip(".") for x in practice.AUDIO_SUFFIXES],
-                            key=f"cal_up_{S.cal_rec}")
-chosen = recorded or uploaded
-c1, c2 = st.columns(2)
-if c1.button(ui.tr("practice.retake"), icon=":material/replay:", disabled=chosen is None):
-    S.cal_rec += 1
-    st.rerun()
-if c2.button(ui.tr("calibrate.submit"), type="primary", icon=":material/tune:"):
-    if chosen is None:
-        st.warning(ui.tr("practice.need_audio"))
+chosen = ui.recorder("cal_rec", record_label=ui.tr("calibrate.record"),
+                     upload_label=ui.tr("calibrate.upload"), submit_label=ui.tr("calibrate.submit"),
+                     submit_icon=":material/tune:")
+if chosen is not None:
+    try:
+        with ui.session() as s:
+            stored = practice.submit_calibration(s, viewer=viewer, data=chosen.getvalue(),
+                                                 filename=chosen.name or "calibration.wav")
+    except practice.PracticeError as e:
+        st.error(ui.tr(e.key, **e.values))
     else:
-        try:
-            with ui.session() as s:
-                stored = practice.submit_calibration(s, viewer=viewer, data=chosen.getvalue(),
-                                                     filename=chosen.name or "calibration.wav")
-        except practice.PracticeError as e:
-            st.error(ui.tr(e.key, **e.values))
-        else:
-            attempt = analyse_with_status(stored.id)
-            if attempt.status == AttemptStatus.done and practice.usable_calibration(attempt):
-                S.cal_rec += 1
-                st.toast(ui.tr("calibrate.done"))
-            st.rerun()
+        attempt = analyse_with_status(stored.id)
+        if attempt.status == AttemptStatus.done and practice.usable_calibration(attempt):
+            S.cal_rec += 1
+            st.toast(ui.tr("calibrate.done"))
+        st.rerun()

@@ -17,7 +17,6 @@ st.title(ui.tr("page.practice"))
 
 LANG = ui.lang()
 HIGHLIGHT = {"hit": "green", "ng": "red", "filler": "orange"}
-UPLOAD_TYPES = [s.lstrip(".") for s in practice.AUDIO_SUFFIXES]
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|$~<>")
 
 S = st.session_state
@@ -317,31 +316,23 @@ if flash := S.pop("pr_flash", None):
 
 if S.pr_attempt is None:
     st.markdown(f"**{ui.tr('practice.answer')}**")
-    recorded = st.audio_input(ui.tr("practice.record"), sample_rate=16000, key=f"pr_rec_{S.pr_rec}")
-    uploaded = st.file_uploader(ui.tr("practice.upload"), type=UPLOAD_TYPES,
-                                key=f"pr_up_{S.pr_rec}")
-    chosen = recorded or uploaded
-    c1, c2 = st.columns(2)
-    if c1.button(ui.tr("practice.retake"), icon=":material/replay:", disabled=chosen is None):
-        S.pr_rec += 1
-        st.rerun()
-    if c2.button(ui.tr("practice.submit"), type="primary", icon=":material/send:"):
-        if chosen is None:
-            st.warning(ui.tr("practice.need_audio"))
+    chosen = ui.recorder("pr_rec", record_label=ui.tr("practice.record"),
+                         upload_label=ui.tr("practice.upload"),
+                         submit_label=ui.tr("practice.submit"), submit_icon=":material/send:")
+    if chosen is not None:
+        try:
+            with ui.session() as s:
+                stored = practice.submit_answer(
+                    s, viewer=viewer, scenario=scenario, turn_id=turn.id, run_id=S.pr_run,
+                    data=chosen.getvalue(), filename=chosen.name or "answer.wav")
+        except practice.PracticeError as e:
+            st.error(ui.tr(e.key, **e.values))
         else:
-            try:
-                with ui.session() as s:
-                    stored = practice.submit_answer(
-                        s, viewer=viewer, scenario=scenario, turn_id=turn.id, run_id=S.pr_run,
-                        data=chosen.getvalue(), filename=chosen.name or "answer.wav")
-            except practice.PracticeError as e:
-                st.error(ui.tr(e.key, **e.values))
-            else:
-                S.pr_attempt = stored.id
-                S.pr_flash = ui.tr("practice.stored", id=stored.id)
-                st.success(S.pr_flash)
-                analyse_with_status(stored.id)
-                st.rerun()
+            S.pr_attempt = stored.id
+            S.pr_flash = ui.tr("practice.stored", id=stored.id)
+            st.success(S.pr_flash)
+            analyse_with_status(stored.id)
+            st.rerun()
 else:
     with ui.session() as s:
         try:
