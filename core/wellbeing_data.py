@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 
 from core import access, audit
 from core.access import Viewer
-from core.clock import local_today
+from core.clock import local_day_start, local_today
 from core.consent import give_consent
 from core.errors import WellbeingError
 from core.models import (
@@ -134,17 +134,18 @@ def harassment_scenario_ids() -> frozenset[str]:
 
 def harassment_roleplays_in_week(session: Session, user_id: int, week: date,
                                  scenario_ids: Collection[str] | None = None) -> int:
-    """Harassment role-plays the person practised in ``week`` (UTC days): distinct runs of a
-    harassment scenario (an attempt without a run id counts on its own)."""
+    """Harassment role-plays the person practised in ``week`` (company days, like the
+    check-in's week): distinct runs of a harassment scenario (an attempt without a run id
+    counts on its own)."""
     ids = harassment_scenario_ids() if scenario_ids is None else frozenset(scenario_ids)
     if not ids:
         return 0
-    start = datetime.combine(week, time.min, tzinfo=UTC)
+    start, end = local_day_start(week), local_day_start(week + timedelta(days=7))
     run = case((Attempt.run_id != "", Attempt.run_id), else_=cast(Attempt.id, String))
     stmt = select(func.count(func.distinct(run))).where(
         Attempt.user_id == user_id, Attempt.kind == AttemptKind.practice,
         Attempt.scenario_id.in_(sorted(ids)),
-        Attempt.created_at >= start, Attempt.created_at < start + timedelta(days=7))
+        Attempt.created_at >= start, Attempt.created_at < end)
     return int(session.exec(stmt).one() or 0)
 
 

@@ -215,6 +215,17 @@ def test_harassment_roleplays_of_the_week_count(sq):
     assert r.harassment_roleplays == 2 and "roleplay_load" in r.assessment.codes
 
 
+def test_harassment_roleplays_follow_the_company_week(sq):
+    """Monday 00:30 in Tokyo is still Sunday in UTC: it belongs to the Monday's week."""
+    v = person(sq, "sato")
+    monday_0030_tokyo = datetime.combine(THIS_WEEK, time(0, 30), tzinfo=UTC) - timedelta(hours=9)
+    sq.add(Attempt(user_id=v.id, run_id="r1", scenario_id="harassment_abuse", audio_path="a.wav",
+                   created_at=monday_0030_tokyo))
+    sq.commit()
+    assert wd.harassment_roleplays_in_week(sq, v.id, THIS_WEEK) == 1
+    assert wd.harassment_roleplays_in_week(sq, v.id, THIS_WEEK - timedelta(weeks=1)) == 0
+
+
 # --- flags, consent and the one-on-one queue -----------------------------------------------------
 
 
