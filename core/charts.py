@@ -119,7 +119,7 @@ def pace_chart(result: Mapping[str, Any], baseline=None, *, lang: str = "ja") ->
         layers.append(alt.Chart(udf).mark_tick(color=BAND_COLOUR, thickness=2, size=34,
                                                strokeDash=[3, 2]).encode(
             x="v:Q", y="y:N", tooltip=["label:N", alt.Tooltip("v:Q", format=".1f")]))
-    return alt.layer(*layers).properties(height=70)
+    return alt.layer(*layers).properties(height=90)
 
 
 def _baseline_value(baseline, key: str) -> float | None:
@@ -128,7 +128,7 @@ def _baseline_value(baseline, key: str) -> float | None:
     return baseline.get(key) if isinstance(baseline, Mapping) else getattr(baseline, key, None)
 
 
-def pauses_chart(result: Mapping[str, Any], *, lang: str = "ja") -> alt.Chart | None:
+def pauses_chart(result: Mapping[str, Any], *, lang: str = "ja") -> alt.LayerChart | None:
     """Speech regions and pauses on one timeline; silences of 3 s or more stand out."""
     rows: list[dict[str, Any]] = []
     speaking, pause, long_pause = (t("practice.chart_speech", lang), t("practice.chart_pause", lang),
@@ -142,15 +142,18 @@ def pauses_chart(result: Mapping[str, Any], *, lang: str = "ja") -> alt.Chart | 
         return None
     df = pd.DataFrame(rows)
     df["seconds"] = (df["end"] - df["start"]).round(2)
-    colour = alt.Color("kind:N", title=None, legend=alt.Legend(orient="top", direction="horizontal"), scale=alt.Scale(
+    df["row"] = t("practice.chart_time", lang)  # one band (a non-empty category, as pace_chart)
+    colour = alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom", direction="horizontal"), scale=alt.Scale(
         domain=[speaking, pause, long_pause], range=[SPEECH_COLOUR, PAUSE_COLOUR, LONG_PAUSE_COLOUR]))
-    return alt.Chart(df).mark_bar(height=26).encode(
+    bars = alt.Chart(df).mark_bar(height=28).encode(
         x=alt.X("start:Q", title=t("practice.chart_time", lang),
                 scale=alt.Scale(domain=[0, float(result.get("duration_s") or df["end"].max())])),
         x2="end:Q",
+        y=alt.Y("row:N", title=None, axis=None),
         color=colour,
         tooltip=["kind:N", alt.Tooltip("start:Q", format=".2f"), alt.Tooltip("seconds:Q")],
-    ).properties(height=40)
+    )
+    return alt.layer(bars).properties(height=110)  # as a layer, Streamlit keeps the legend
 
 
 def scores_chart(rows: Sequence[Mapping[str, Any]], *, lang: str = "ja") -> alt.LayerChart | None:
