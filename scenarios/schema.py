@@ -27,7 +27,7 @@ import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -54,22 +54,6 @@ Voice = Literal["jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kum
 Channel = Literal["phone", "video"]
 
 #: Topic tags a scenario may carry (a closed list, so that a typo is an error, not a new filter).
-TAGS: tuple[str, ...] = (
-    "配送",
-    "返金",
-    "請求",
-    "不良品",
-    "個人情報",
-    "セキュリティ",
-    "カスハラ",
-    "高齢者",
-    "ビデオ通話",
-    "再発",
-    "繰り返しの問い合わせ",
-    "エスカレーション",
-    "接客態度",
-    "法人顧客",
-)
 Tag = Literal[
     "配送",
     "返金",
@@ -86,6 +70,7 @@ Tag = Literal[
     "接客態度",
     "法人顧客",
 ]
+TAGS: tuple[str, ...] = get_args(Tag)
 HARASSMENT_TAG = "カスハラ"
 
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
