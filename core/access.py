@@ -137,6 +137,11 @@ def can_view_attempt(viewer: Viewer, attempt: Attempt, owner: User) -> bool:
     return False
 
 
+def can_practise(viewer: Viewer) -> bool:
+    """Record practice answers and calibrations: staff (the people who take the calls)."""
+    return viewer.role == Role.staff
+
+
 def can_review_attempt(viewer: Viewer, attempt: Attempt, owner: User) -> bool:
     """Override scores and comment: trainers of the owner's team only."""
     return viewer.role == Role.trainer and can_view_attempt(viewer, attempt, owner)
@@ -226,6 +231,11 @@ def visible_flags(session: Session, viewer: Viewer) -> list[Flag]:
 
 def can_work_one_on_ones(viewer: Viewer) -> bool:
     return viewer.role == Role.hr
+
+
+def may_hold_one_on_ones(role: Role | str) -> bool:
+    """Who may be assigned a one-on-one (sees the shared level and reasons): HR."""
+    return Role(role) == Role.hr
 
 
 # --- harassment incidents ------------------------------------------------------------------

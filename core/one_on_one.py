@@ -168,7 +168,7 @@ def update_one_on_one(session: Session, viewer: Viewer, one_id: int, *,
         one.status = OneOnOneStatus(status)
     if assignee_id is not None:
         assignee = session.get(User, assignee_id)
-        if assignee is None or assignee.role != Role.hr:
+        if assignee is None or not access.may_hold_one_on_ones(assignee.role):
             raise WellbeingError("one_on_one.err_assignee")
         one.assignee_id = assignee_id
     if scheduled_for is not None:

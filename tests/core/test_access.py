@@ -224,3 +224,10 @@ def test_admin_rules(session, people):
         assert access.can_read_audit_log(viewer) == (name == "admin")
         assert access.can_see_agreement(viewer) == (user.role in (Role.trainer, Role.admin))
         assert access.can_work_one_on_ones(viewer) == (name == "hr")
+
+
+def test_only_staff_practise_and_only_hr_hold_one_on_ones(session, people):
+    for name, user in people.items():
+        viewer = v(session, user)
+        assert access.can_practise(viewer) == (user.role == Role.staff), name
+        assert access.may_hold_one_on_ones(user.role) == (name == "hr"), name
