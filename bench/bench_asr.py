@@ -35,12 +35,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from analysis.cer import cer, kana_plain, plain
+
 DATA = ROOT / "tests" / "data"
 ENGINES = ("faster-whisper", "openai-whisper")
 CLIPS = ("answer_rude.flac", "answer_apology.flac", "answer_fillers.flac")
 JOINED = ("answer_apology.flac", "calibration_neutral.flac", "answer_apology_male.flac")
 JOIN_GAP_S = 0.6
-PUNCT = set("、。，．,.！？!?「」 　")
 
 
 # ----------------------------------------------------------------------------- clips
@@ -79,25 +80,7 @@ def load_clips() -> dict[str, tuple[np.ndarray, str, list[tuple[float, float]]]]
     return clips
 
 
-def plain(text: str) -> str:
-    return "".join(c for c in text if c not in PUNCT)
-
-
-def kana(text: str) -> str:
-    import pyopenjtalk
-
-    return plain(pyopenjtalk.g2p(text, kana=True))
-
-
-def cer(ref: str, hyp: str) -> float:
-    """Levenshtein distance / len(ref)."""
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i]
-        for j, h in enumerate(hyp, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h)))
-        prev = cur
-    return prev[-1] / max(1, len(ref))
+kana = kana_plain
 
 
 # ----------------------------------------------------------------------------- worker

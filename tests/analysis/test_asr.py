@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pyopenjtalk
 import pytest
 
 from analysis import asr
@@ -20,30 +19,10 @@ from analysis.asr import (
     transcribe,
 )
 from analysis.audio import SAMPLE_RATE, load_audio
+from analysis.cer import cer, kana_plain, plain
 from analysis.modelpack import BASE_MODEL_SHA256, ModelPackError
 
-PUNCT = set("、。，．,.！？!?「」 　")
-
-
-def kana(text: str) -> str:
-    """Katakana reading without punctuation (homophones compare equal; long vowels are ー,
-    e.g. 申し訳 -> モーシワケ)."""
-    return "".join(c for c in pyopenjtalk.g2p(text, kana=True) if c not in PUNCT)
-
-
-def plain(text: str) -> str:
-    return "".join(c for c in text if c not in PUNCT)
-
-
-def cer(ref: str, hyp: str) -> float:
-    """Character error rate: Levenshtein distance / len(ref)."""
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i]
-        for j, h in enumerate(hyp, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h)))
-        prev = cur
-    return prev[-1] / max(1, len(ref))
+kana = kana_plain  # homophones compare equal; long vowels are ー (申し訳 -> モーシワケ)
 
 
 def speech_span(meta: dict) -> list[tuple[float, float]]:
