@@ -309,6 +309,8 @@ def _run_analysis(session: Session, attempt: Attempt, *, progress: Progress | No
             progress=progress,
         )
         data = result.to_dict()
+        chosen_turn = (choose_next_turn(turn, data)
+                       if turn is not None and not data.get("no_speech") else None)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded; the audio is kept
         log.warning("analysis of attempt %s failed: %r", attempt.id, exc)
         attempt.status = AttemptStatus.failed
@@ -337,8 +339,7 @@ def _run_analysis(session: Session, attempt: Attempt, *, progress: Progress | No
             # floor, not round: 79.6 is shown as 79, in agreement with "not passed" (pass mark 80)
             attempt.score = math.floor(float(data["score"]) + 1e-9)
             attempt.passed = bool(data.get("passed"))
-        if turn is not None:
-            attempt.next_turn_id = choose_next_turn(turn, data)
+        attempt.next_turn_id = chosen_turn
     session.add(attempt)
     session.flush()
     return attempt
