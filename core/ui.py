@@ -17,7 +17,8 @@ SESSION_USER = "user_id"
 SESSION_LANG = "lang"
 
 
-@st.cache_resource(show_spinner=False)
+# Shown on the first start only (cache miss): migrations, and demo data analysed by Whisper.
+@st.cache_resource(show_spinner=t("app.preparing", get_settings().default_language))
 def _bootstrap(database_url: str) -> bool:
     """Once per process and database: migrate to head, seed demo data in demo mode."""
     init_db()
