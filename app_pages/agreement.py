@@ -8,12 +8,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import agreement, ui
+from services import agreement
+from ui import shell
 
-viewer = ui.require_page("agreement")
-st.title(ui.tr("page.agreement"))
+viewer = shell.require_page("agreement")
+st.title(shell.tr("page.agreement"))
 
-LANG = ui.lang()
+LANG = shell.lang()
 
 
 @st.cache_resource(ttl=300, show_spinner=False)
@@ -34,30 +35,30 @@ def fmt(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
-st.caption(ui.tr("agreement.help"))
-with ui.session() as s:
+st.caption(shell.tr("agreement.help"))
+with shell.session() as s:
     rows = agreement.agreement_by_scenario(s, viewer)
 if not rows:
-    st.info(ui.tr("agreement.empty"))
+    st.info(shell.tr("agreement.empty"))
     st.stop()
 
 table = pd.DataFrame([
     {
-        ui.tr("agreement.col_scenario"): title(r.scenario_id),
-        ui.tr("agreement.col_reviewed"): r.reviewed,
-        ui.tr("agreement.col_overridden"): r.overridden,
-        ui.tr("agreement.col_rate"): fmt(100 * r.override_rate if r.override_rate is not None else None),
-        ui.tr("agreement.col_abs"): fmt(r.mean_abs_diff),
-        ui.tr("agreement.col_signed"): fmt(r.mean_signed_diff),
-        ui.tr("agreement.col_groups"): "、".join(
-            ui.tr("agreement.times", label=label, n=n) for _, label, n in r.corrected_groups),
+        shell.tr("agreement.col_scenario"): title(r.scenario_id),
+        shell.tr("agreement.col_reviewed"): r.reviewed,
+        shell.tr("agreement.col_overridden"): r.overridden,
+        shell.tr("agreement.col_rate"): fmt(100 * r.override_rate if r.override_rate is not None else None),
+        shell.tr("agreement.col_abs"): fmt(r.mean_abs_diff),
+        shell.tr("agreement.col_signed"): fmt(r.mean_signed_diff),
+        shell.tr("agreement.col_groups"): "、".join(
+            shell.tr("agreement.times", label=label, n=n) for _, label, n in r.corrected_groups),
     }
     for r in rows
 ])
 st.dataframe(table, hide_index=True, width="stretch")
-st.caption(ui.tr("agreement.signed_help"))
+st.caption(shell.tr("agreement.signed_help"))
 
-st.subheader(ui.tr("agreement.chart"))
+st.subheader(shell.tr("agreement.chart"))
 chart = agreement.agreement_chart(rows, {r.scenario_id: title(r.scenario_id) for r in rows}, LANG)
 if chart is not None:
     st.altair_chart(chart)

@@ -5,43 +5,43 @@ from datetime import UTC, datetime, time
 
 import streamlit as st
 
-from core import one_on_one as oo
-from core import ui
 from core.errors import WellbeingError
 from core.models import OneOnOneStatus
+from services import one_on_one as oo
+from ui import shell
 
-viewer = ui.require_page("one_on_one")
-st.title(ui.tr("page.one_on_one"))
-lang = ui.lang()
-st.caption(ui.tr("one_on_one.intro"))
-include_closed = st.toggle(ui.tr("one_on_one.include_closed"), key="include_closed")
+viewer = shell.require_page("one_on_one")
+st.title(shell.tr("page.one_on_one"))
+lang = shell.lang()
+st.caption(shell.tr("one_on_one.intro"))
+include_closed = st.toggle(shell.tr("one_on_one.include_closed"), key="include_closed")
 
-with ui.session() as s:
+with shell.session() as s:
     items = oo.one_on_one_queue(s, viewer, include_closed=include_closed)
     s.commit()  # the audit rows of this view
     assignees = {u.id: u.display_name for u in oo.hr_people(s)}
 
 if not items:
-    st.info(ui.tr("one_on_one.empty"))
+    st.info(shell.tr("one_on_one.empty"))
 
 
 def status_label(value: str) -> str:
-    return ui.tr(f"one_on_one.status_{value}")
+    return shell.tr(f"one_on_one.status_{value}")
 
 
 for item in items:
     with st.container(border=True):
         head = f"**{item.person}**" + (f"（{item.team}）" if item.team else "")
-        kind = ui.tr("one_on_one.requested" if item.requested_by_person else "one_on_one.not_requested")
+        kind = shell.tr("one_on_one.requested" if item.requested_by_person else "one_on_one.not_requested")
         st.markdown(f"{head} · {kind} · {status_label(item.status)}")
         if item.level is None:
-            st.caption(ui.tr("one_on_one.level_hidden"))
+            st.caption(shell.tr("one_on_one.level_hidden"))
         else:
-            st.write(ui.tr("one_on_one.level", level=ui.tr(f"one_on_one.level_{item.level}")))
+            st.write(shell.tr("one_on_one.level", level=shell.tr(f"one_on_one.level_{item.level}")))
             if item.flagged_on:
-                st.caption(ui.tr("one_on_one.flagged_on", date=item.flagged_on.date().isoformat()))
+                st.caption(shell.tr("one_on_one.flagged_on", date=item.flagged_on.date().isoformat()))
             if item.reasons:
-                st.caption(ui.tr("one_on_one.reasons"))
+                st.caption(shell.tr("one_on_one.reasons"))
                 for r in item.reasons:
                     st.markdown(f"- {r.get(lang, r['ja'])}")
         if item.status in (OneOnOneStatus.done, OneOnOneStatus.declined):
@@ -50,23 +50,23 @@ for item in items:
             continue
         with st.form(f"one_{item.id}"):
             options = [item.status, *sorted(oo.TRANSITIONS[OneOnOneStatus(item.status)] - {item.status})]
-            status = st.selectbox(ui.tr("one_on_one.status"), options, format_func=status_label)
+            status = st.selectbox(shell.tr("one_on_one.status"), options, format_func=status_label)
             people = [None, *assignees]
             assignee = st.selectbox(
-                ui.tr("one_on_one.assignee"), people,
+                shell.tr("one_on_one.assignee"), people,
                 index=people.index(item.assignee_id) if item.assignee_id in people else 0,
-                format_func=lambda i: ui.tr("one_on_one.no_assignee") if i is None else assignees[i])
-            day = st.date_input(ui.tr("one_on_one.scheduled_for"),
+                format_func=lambda i: shell.tr("one_on_one.no_assignee") if i is None else assignees[i])
+            day = st.date_input(shell.tr("one_on_one.scheduled_for"),
                                 value=item.scheduled_for.date() if item.scheduled_for else None)
-            notes = st.text_area(ui.tr("one_on_one.notes"), value=item.notes or "")
-            if st.form_submit_button(ui.tr("one_on_one.save")):
+            notes = st.text_area(shell.tr("one_on_one.notes"), value=item.notes or "")
+            if st.form_submit_button(shell.tr("one_on_one.save")):
                 try:
-                    with ui.session() as s:
+                    with shell.session() as s:
                         oo.update_one_on_one(
                             s, viewer, item.id, status=status, assignee_id=assignee, notes=notes,
                             scheduled_for=datetime.combine(day, time(9), tzinfo=UTC)
                             if day else None)
                         s.commit()
-                    st.success(ui.tr("one_on_one.saved"))
+                    st.success(shell.tr("one_on_one.saved"))
                 except WellbeingError as e:
-                    st.error(ui.tr(e.key, **e.values))
+                    st.error(shell.tr(e.key, **e.values))

@@ -1,6 +1,6 @@
 """Role-play practice (staff): pick a scenario, hear the customer, answer aloud, get feedback.
 
-Thin: widgets, calls into ``core.practice`` and rendering. The recording is stored before it is
+Thin: widgets, calls into ``services.practice`` and rendering. The recording is stored before it is
 analysed; a failed analysis keeps the attempt and offers a retry. ``?attempt=<id>`` opens one
 attempt's feedback (only when ``core.access`` allows it).
 """
@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import analysis_result, charts, practice, ui
 from core.models import AttemptStatus
+from services import analysis_result, practice
+from ui import charts, shell, widgets
 
-viewer = ui.require_page("practice")
-st.title(ui.tr("page.practice"))
+viewer = shell.require_page("practice")
+st.title(shell.tr("page.practice"))
 
-LANG = ui.lang()
+LANG = shell.lang()
 HIGHLIGHT = {"hit": "green", "ng": "red", "filler": "orange"}
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|$~<>")
 
@@ -37,17 +38,17 @@ def escape(text: str) -> str:
 
 def stage_label(stage: str) -> str:
     key = practice.STAGE_KEYS.get(stage)
-    return ui.tr(key) if key else ui.tr("practice.stage_other", stage=stage)
+    return shell.tr(key) if key else shell.tr("practice.stage_other", stage=stage)
 
 
 def analyse_with_status(attempt_id: int):
     """Analyse with a visible, stage-by-stage status box; returns the updated attempt."""
-    with st.status(ui.tr("practice.analysing"), expanded=True) as box:
+    with st.status(shell.tr("practice.analysing"), expanded=True) as box:
         attempt = practice.analyse_attempt(attempt_id, progress=lambda s: box.write(stage_label(s)))
         if attempt.status == AttemptStatus.failed:
-            box.update(label=ui.tr("practice.analysis_failed"), state="error", expanded=False)
+            box.update(label=shell.tr("practice.analysis_failed"), state="error", expanded=False)
         else:
-            box.update(label=ui.tr("practice.analysed"), state="complete", expanded=False)
+            box.update(label=shell.tr("practice.analysed"), state="complete", expanded=False)
     return attempt
 
 
@@ -61,93 +62,93 @@ def reset_run(scenario) -> None:
 
 
 def render_transcript(result: dict) -> None:
-    st.markdown(f"**{ui.tr('practice.transcript')}**")
+    st.markdown(f"**{shell.tr('practice.transcript')}**")
     pieces = practice.transcript_pieces(result)
     if not pieces:
-        st.caption(ui.tr("practice.empty_transcript"))
+        st.caption(shell.tr("practice.empty_transcript"))
         return
     parts = []
     for p in pieces:
         text = escape(p.text)
         parts.append(f":{HIGHLIGHT[p.kind]}-background[{text}]" if p.kind else text)
     st.markdown("".join(parts))
-    st.caption(ui.tr("practice.legend"))
+    st.caption(shell.tr("practice.legend"))
 
 
 def render_breakdown(result: dict) -> None:
-    st.markdown(f"**{ui.tr('practice.breakdown')}**")
+    st.markdown(f"**{shell.tr('practice.breakdown')}**")
     for item in practice.breakdown(result):
         points = item.get("points") or 0
-        badge = (f":red[{ui.tr('practice.lost', points=f'{points:g}')}]" if points > 0
-                 else f":green[{ui.tr('practice.ok')}]")
+        badge = (f":red[{shell.tr('practice.lost', points=f'{points:g}')}]" if points > 0
+                 else f":green[{shell.tr('practice.ok')}]")
         st.markdown(f"{badge}　{escape(item.get('explanation_ja') or '')}")
         if points > 0 and item.get("tip_ja"):
-            st.caption(ui.tr("practice.tip", tip=item["tip_ja"]))
+            st.caption(shell.tr("practice.tip", tip=item["tip_ja"]))
 
 
 def render_charts(result: dict, user_id: int) -> None:
     baseline = result.get("baseline")
     if not baseline:  # scored before a calibration: still show the person's usual voice
-        with ui.session() as s:
+        with shell.session() as s:
             baseline = practice.current_baseline(s, user_id)
     pitch = charts.pitch_chart(result, baseline, lang=LANG)
     if pitch is not None:
-        st.markdown(f"**{ui.tr('practice.pitch')}**")
+        st.markdown(f"**{shell.tr('practice.pitch')}**")
         st.altair_chart(pitch, width="stretch")
-        st.caption(ui.tr("practice.pitch_caption") if baseline else ui.tr("practice.pitch_no_baseline"))
+        st.caption(shell.tr("practice.pitch_caption") if baseline else shell.tr("practice.pitch_no_baseline"))
     pace = charts.pace_chart(result, baseline, lang=LANG)
     if pace is not None:
         low, high = charts.good_range("pace")
-        st.markdown(f"**{ui.tr('practice.pace')}**　"
-                    + ui.tr("practice.unit_morae", value=result["morae_per_s_span"]))
+        st.markdown(f"**{shell.tr('practice.pace')}**　"
+                    + shell.tr("practice.unit_morae", value=result["morae_per_s_span"]))
         st.altair_chart(pace, width="stretch")
-        st.caption(ui.tr("practice.pace_caption", low=low or 0, high=high or 0))
+        st.caption(shell.tr("practice.pace_caption", low=low or 0, high=high or 0))
     pauses = charts.pauses_chart(result, lang=LANG)
     if pauses is not None:
-        st.markdown(f"**{ui.tr('practice.pauses')}**")
+        st.markdown(f"**{shell.tr('practice.pauses')}**")
         st.altair_chart(pauses, width="stretch")
-        st.caption(ui.tr("practice.pauses_caption"))
+        st.caption(shell.tr("practice.pauses_caption"))
 
 
 def render_feedback(attempt, turn=None) -> None:
     """The result of one attempt, whatever its status (retry offered when not analysed)."""
     if attempt.status in (AttemptStatus.failed, AttemptStatus.stored, AttemptStatus.analysing):
         if attempt.status == AttemptStatus.failed:
-            st.error(ui.tr("practice.failed"))
+            st.error(shell.tr("practice.failed"))
             if attempt.error:
-                st.caption(ui.tr("practice.failed_detail", error=attempt.error))
+                st.caption(shell.tr("practice.failed_detail", error=attempt.error))
         else:
-            st.info(ui.tr("practice.still_stored"))
-        if st.button(ui.tr("practice.retry"), key=f"retry_{attempt.id}", icon=":material/refresh:"):
+            st.info(shell.tr("practice.still_stored"))
+        if st.button(shell.tr("practice.retry"), key=f"retry_{attempt.id}", icon=":material/refresh:"):
             analyse_with_status(attempt.id)
             st.rerun()
         return
     if attempt.status == AttemptStatus.no_speech:
-        st.warning(ui.tr("practice.no_speech"))
-        st.caption(ui.tr("practice.no_speech_hint"))
+        st.warning(shell.tr("practice.no_speech"))
+        st.caption(shell.tr("practice.no_speech_hint"))
         return
     result = attempt.result or {}
     mark = int(result.get("pass_mark") or analysis_result.pass_mark())
     cols = st.columns(3)
-    cols[0].metric(ui.tr("practice.score"), ui.tr("practice.score_value", score=attempt.score))
+    cols[0].metric(shell.tr("practice.score"), shell.tr("practice.score_value", score=attempt.score))
     if result.get("content_max"):
-        cols[1].metric(ui.tr("practice.content"), ui.tr(
+        cols[1].metric(shell.tr("practice.content"), shell.tr(
             "practice.points_of", points=f"{result.get('content_score') or 0:g}",
             max=f"{result['content_max']:g}"))
-    cols[2].metric(ui.tr("practice.delivery"), ui.tr(
+    cols[2].metric(shell.tr("practice.delivery"), shell.tr(
         "practice.points_of", points=f"{result.get('delivery_score') or 0:g}",
         max=f"{result.get('delivery_max') or 0:g}"))
     if attempt.passed:
-        st.success(ui.tr("practice.passed", mark=mark))
+        st.success(shell.tr("practice.passed", mark=mark))
     else:
-        st.warning(ui.tr("practice.not_passed", mark=mark))
+        st.warning(shell.tr("practice.not_passed", mark=mark))
     render_breakdown(result)
     render_transcript(result)
     render_charts(result, attempt.user_id)
     if turn is not None:
-        with st.expander(ui.tr("practice.model_answer")):
+        with st.expander(shell.tr("practice.model_answer")):
             st.write(turn.model_answer)
-    st.caption(ui.tr("practice.engine", engine=attempt.engine or "",
+    st.caption(shell.tr("practice.engine", engine=attempt.engine or "",
                      version=attempt.analysis_version or ""))
 
 
@@ -158,39 +159,39 @@ def play_recording(attempt) -> None:
         data = storage.read_recording(attempt.audio_path)
     except (OSError, ValueError):
         return
-    st.caption(ui.tr("practice.your_recording"))
+    st.caption(shell.tr("practice.your_recording"))
     st.audio(data)
 
 
 def customer_line(scenario, turn) -> None:
     with st.chat_message("user", avatar=":material/support_agent:"):
-        st.markdown(f"**{ui.tr('practice.customer_says')}**: {escape(turn.customer)}")
+        st.markdown(f"**{shell.tr('practice.customer_says')}**: {escape(turn.customer)}")
         try:
             path = practice.voice_path(scenario, turn, render=False)
             # Not rendered yet (operators can pre-render every line): synthesise on first use.
-            if path is None and st.button(ui.tr("practice.voice_play"), key=f"voice_{turn.id}",
+            if path is None and st.button(shell.tr("practice.voice_play"), key=f"voice_{turn.id}",
                                           icon=":material/volume_up:"):
-                with st.status(ui.tr("practice.voice_rendering")) as box:
+                with st.status(shell.tr("practice.voice_rendering")) as box:
                     path = practice.voice_path(scenario, turn)
-                    box.update(label=ui.tr("practice.voice_ready"), state="complete")
+                    box.update(label=shell.tr("practice.voice_ready"), state="complete")
             if path is not None:
                 st.audio(path.read_bytes(), format="audio/wav")
         except Exception:  # noqa: BLE001 - the text is enough to practise
-            st.warning(ui.tr("practice.voice_failed"))
+            st.warning(shell.tr("practice.voice_failed"))
 
 
 # --------------------------------------------------------------------------- one attempt (?attempt=)
 
 
 def attempt_view(raw: str) -> None:
-    with ui.session() as s:
+    with shell.session() as s:
         try:
             attempt = practice.get_attempt_for(s, viewer, int(raw))
         except PermissionError:
-            st.error(ui.tr("practice.not_allowed"))
+            st.error(shell.tr("practice.not_allowed"))
             attempt = None
         except (LookupError, ValueError):
-            st.error(ui.tr("practice.not_found"))
+            st.error(shell.tr("practice.not_found"))
             attempt = None
     if attempt is not None:
         scenario = practice.load_scenarios().get(attempt.scenario_id or "")
@@ -199,16 +200,16 @@ def attempt_view(raw: str) -> None:
             st.subheader(scenario.title)
             try:
                 turn = scenario.turn(attempt.turn_id)
-                st.markdown(f"**{ui.tr('practice.customer_says')}**: {escape(turn.customer)}")
+                st.markdown(f"**{shell.tr('practice.customer_says')}**: {escape(turn.customer)}")
             except KeyError:
                 pass
         else:
-            st.caption(ui.tr("practice.scenario_missing"))
-        st.caption(ui.tr("practice.attempt_heading", id=attempt.id,
+            st.caption(shell.tr("practice.scenario_missing"))
+        st.caption(shell.tr("practice.attempt_heading", id=attempt.id,
                          when=practice.local_when(attempt.created_at)))
         play_recording(attempt)
         render_feedback(attempt, turn)
-    if st.button(ui.tr("practice.back"), icon=":material/arrow_back:"):
+    if st.button(shell.tr("practice.back"), icon=":material/arrow_back:"):
         st.query_params.clear()
         st.rerun()
 
@@ -220,32 +221,32 @@ if "attempt" in st.query_params:
 
 # --------------------------------------------------------------------------- choose a scenario
 
-with ui.session() as s:
+with shell.session() as s:
     view = practice.list_catalogue(s, viewer)
 
 if view.errors:
-    st.warning(ui.tr("practice.catalogue_errors", n=len(view.errors)))
-    with st.expander(ui.tr("practice.catalogue_errors", n=len(view.errors))):
+    st.warning(shell.tr("practice.catalogue_errors", n=len(view.errors)))
+    with st.expander(shell.tr("practice.catalogue_errors", n=len(view.errors))):
         for err in view.errors:
             st.text(str(err))
 
 left, right = st.columns(2)
 # Option labels are fixed to this run's language (format_func may be called outside the run).
-ALL = ui.tr("practice.all")
-tag = left.selectbox(ui.tr("practice.filter_tag"), [None, *view.tags], key="pr_tag",
+ALL = shell.tr("practice.all")
+tag = left.selectbox(shell.tr("practice.filter_tag"), [None, *view.tags], key="pr_tag",
                      format_func=lambda v: ALL if v is None else v)
-difficulties = {None: ALL} | {n: ui.tr("practice.difficulty_n", n=n) for n in (1, 2, 3)}
-difficulty = right.selectbox(ui.tr("practice.filter_difficulty"), list(difficulties),
+difficulties = {None: ALL} | {n: shell.tr("practice.difficulty_n", n=n) for n in (1, 2, 3)}
+difficulty = right.selectbox(shell.tr("practice.filter_difficulty"), list(difficulties),
                              key="pr_diff", format_func=difficulties.get)
 entries = {e.scenario.id: e for e in view.filter(tag=tag, difficulty=difficulty)}
 if not entries:
-    st.info(ui.tr("practice.no_scenarios"))
+    st.info(shell.tr("practice.no_scenarios"))
     st.stop()
 
 
 def marker(scenario_id: str) -> str:
     e = entries[scenario_id]
-    return ui.tr("practice.marker_done" if e.done else
+    return shell.tr("practice.marker_done" if e.done else
                  "practice.marker_tried" if e.tried else "practice.marker_new")
 
 
@@ -254,13 +255,13 @@ def option_label(scenario_id: str) -> str:
     # option back by its text, and a changed text would select another scenario.
     e = entries[scenario_id]
     title = e.scenario.title if LANG == "ja" else e.scenario.title_en
-    return ui.tr("practice.option", title=title, difficulty=e.scenario.difficulty)
+    return shell.tr("practice.option", title=title, difficulty=e.scenario.difficulty)
 
 
 if S.get("pr_scenario") not in entries:
     S.pr_scenario = next(iter(entries))
 labels = {scenario_id: option_label(scenario_id) for scenario_id in entries}
-scenario_id = st.selectbox(ui.tr("practice.scenario"), list(entries), key="pr_scenario",
+scenario_id = st.selectbox(shell.tr("practice.scenario"), list(entries), key="pr_scenario",
                            format_func=labels.get)
 entry = entries[scenario_id]
 scenario = entry.scenario
@@ -276,36 +277,36 @@ except KeyError:  # the scenario changed under us
 
 status = marker(scenario_id)
 if entry.best_score is not None:
-    status += "・" + ui.tr("practice.best", score=entry.best_score, n=entry.attempts)
+    status += "・" + shell.tr("practice.best", score=entry.best_score, n=entry.attempts)
 st.caption(status)
-channel = ui.tr("practice.channel_video" if scenario.channel == "video" else "practice.channel_phone")
-st.caption(f"{channel}・" + ui.tr("practice.tags", tags="、".join(scenario.tags)))
+channel = shell.tr("practice.channel_video" if scenario.channel == "video" else "practice.channel_phone")
+st.caption(f"{channel}・" + shell.tr("practice.tags", tags="、".join(scenario.tags)))
 if scenario.harassment:
-    st.info(ui.tr("practice.harassment"), icon=":material/shield:")
-st.markdown(ui.tr("practice.persona", name=scenario.persona.name, mood=scenario.persona.mood))
+    st.info(shell.tr("practice.harassment"), icon=":material/shield:")
+st.markdown(shell.tr("practice.persona", name=scenario.persona.name, mood=scenario.persona.mood))
 with st.container(border=True):
-    st.markdown(f"**{ui.tr('practice.situation')}**")
+    st.markdown(f"**{shell.tr('practice.situation')}**")
     st.markdown(escape(scenario.situation.strip()).replace("\n", "  \n"))
 limit = practice.authority_limit(scenario, turn)
 if limit is not None:
-    st.info(ui.tr("practice.authority", yen=f"{limit:,}"), icon=":material/gavel:")
+    st.info(shell.tr("practice.authority", yen=f"{limit:,}"), icon=":material/gavel:")
 else:
-    st.caption(ui.tr("practice.authority_none"))
+    st.caption(shell.tr("practice.authority_none"))
 
-with ui.session() as s:
+with shell.session() as s:
     so_far = practice.run_attempts(s, viewer, S.pr_run)
 if so_far:
-    with st.expander(ui.tr("practice.run_so_far")):
+    with st.expander(shell.tr("practice.run_so_far")):
         for n, a in enumerate(so_far, start=1):
-            st.text(ui.tr("practice.run_row", n=n, turn=a.turn_id,
+            st.text(shell.tr("practice.run_row", n=n, turn=a.turn_id,
                           score="—" if a.score is None else a.score))
 
-st.subheader(ui.tr("practice.turn_n", n=S.pr_step))
+st.subheader(shell.tr("practice.turn_n", n=S.pr_step))
 customer_line(scenario, turn)
-with st.expander(ui.tr("practice.goal")):
+with st.expander(shell.tr("practice.goal")):
     st.write(turn.goal)
     if turn.hints:
-        st.markdown(f"**{ui.tr('practice.hints')}**")
+        st.markdown(f"**{shell.tr('practice.hints')}**")
         for hint in turn.hints:
             st.markdown(f"- {escape(hint)}")
 
@@ -315,26 +316,26 @@ if flash := S.pop("pr_flash", None):
     st.success(flash)
 
 if S.pr_attempt is None:
-    st.markdown(f"**{ui.tr('practice.answer')}**")
-    chosen = ui.recorder("pr_rec", record_label=ui.tr("practice.record"),
-                         upload_label=ui.tr("practice.upload"),
-                         submit_label=ui.tr("practice.submit"), submit_icon=":material/send:")
+    st.markdown(f"**{shell.tr('practice.answer')}**")
+    chosen = widgets.recorder("pr_rec", record_label=shell.tr("practice.record"),
+                         upload_label=shell.tr("practice.upload"),
+                         submit_label=shell.tr("practice.submit"), submit_icon=":material/send:")
     if chosen is not None:
         try:
-            with ui.session() as s:
+            with shell.session() as s:
                 stored = practice.submit_answer(
                     s, viewer=viewer, scenario=scenario, turn_id=turn.id, run_id=S.pr_run,
                     data=chosen.getvalue(), filename=chosen.name or "answer.wav")
         except practice.PracticeError as e:
-            st.error(ui.tr(e.key, **e.values))
+            st.error(shell.tr(e.key, **e.values))
         else:
             S.pr_attempt = stored.id
-            S.pr_flash = ui.tr("practice.stored", id=stored.id)
+            S.pr_flash = shell.tr("practice.stored", id=stored.id)
             st.success(S.pr_flash)
             analyse_with_status(stored.id)
             st.rerun()
 else:
-    with ui.session() as s:
+    with shell.session() as s:
         try:
             attempt = practice.get_attempt_for(s, viewer, S.pr_attempt)
         except (PermissionError, LookupError):
@@ -347,20 +348,20 @@ else:
     if attempt.status == AttemptStatus.done:
         if attempt.next_turn_id:
             nxt = scenario.turn(attempt.next_turn_id)
-            st.info(f"**{ui.tr('practice.next_line')}**: {escape(nxt.customer)}")
-            if st.button(ui.tr("practice.next_turn"), type="primary", icon=":material/arrow_forward:"):
+            st.info(f"**{shell.tr('practice.next_line')}**: {escape(nxt.customer)}")
+            if st.button(shell.tr("practice.next_turn"), type="primary", icon=":material/arrow_forward:"):
                 S.pr_turn = nxt.id
                 S.pr_attempt = None
                 S.pr_step += 1
                 S.pr_rec += 1
                 st.rerun()
         else:
-            st.success(ui.tr("practice.call_ended"))
+            st.success(shell.tr("practice.call_ended"))
     c1, c2 = st.columns(2)
-    if c1.button(ui.tr("practice.try_again"), icon=":material/replay:"):
+    if c1.button(shell.tr("practice.try_again"), icon=":material/replay:"):
         S.pr_attempt = None
         S.pr_rec += 1
         st.rerun()
-    if c2.button(ui.tr("practice.restart"), icon=":material/restart_alt:"):
+    if c2.button(shell.tr("practice.restart"), icon=":material/restart_alt:"):
         reset_run(scenario)
         st.rerun()

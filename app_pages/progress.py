@@ -6,12 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import charts, practice, ui
+from services import practice
+from ui import charts, shell
 
-viewer = ui.require_page("progress")
-st.title(ui.tr("page.progress"))
+viewer = shell.require_page("progress")
+st.title(shell.tr("page.progress"))
 
-LANG = ui.lang()
+LANG = shell.lang()
 PRACTICE_PAGE = "app_pages/practice.py"
 
 
@@ -19,75 +20,75 @@ def when(value) -> str:
     return practice.local_when(value)
 
 
-st.caption(ui.tr("progress.intro"))
+st.caption(shell.tr("progress.intro"))
 catalogue = practice.load_scenarios()
-with ui.session() as s:
+with shell.session() as s:
     data = practice.progress_for(s, viewer, catalogue=catalogue)
 
 if data.baseline is not None:
-    st.caption(ui.tr("progress.baseline", hz=data.baseline.f0_median_hz,
+    st.caption(shell.tr("progress.baseline", hz=data.baseline.f0_median_hz,
                      pace=data.baseline.morae_per_s_span))
 else:
-    st.caption(ui.tr("progress.no_baseline"))
+    st.caption(shell.tr("progress.no_baseline"))
 
 # --------------------------------------------------------------------------- trainer feedback
 
 new_count = sum(1 for f in data.feedback if f.new)
-heading = ui.tr("progress.feedback")
+heading = shell.tr("progress.feedback")
 if new_count:
-    heading += "　" + ui.tr("progress.feedback_count_new", n=new_count)
+    heading += "　" + shell.tr("progress.feedback_count_new", n=new_count)
 st.subheader(heading)
 if not data.feedback:
-    st.caption(ui.tr("progress.feedback_none"))
+    st.caption(shell.tr("progress.feedback_none"))
 for item in data.feedback:
     with st.container(border=True):
         scenario = catalogue.get(item.scenario_id or "")
         title = scenario.title if scenario is not None else (item.scenario_id or "")
         label_key = "progress.feedback_review" if item.kind == "review" else "progress.feedback_comment"
-        line = ui.tr(label_key, author=item.author, when=when(item.at))
+        line = shell.tr(label_key, author=item.author, when=when(item.at))
         if item.new:
-            line = f"**{ui.tr('progress.feedback_new')}**　{line}"
+            line = f"**{shell.tr('progress.feedback_new')}**　{line}"
         st.markdown(line)
         st.caption(title)
         if item.score_override is not None:
-            st.markdown(ui.tr("progress.feedback_override", score=item.score_override))
+            st.markdown(shell.tr("progress.feedback_override", score=item.score_override))
         if item.at_seconds is not None:
-            st.caption(ui.tr("progress.feedback_at", seconds=item.at_seconds))
+            st.caption(shell.tr("progress.feedback_at", seconds=item.at_seconds))
         if item.text:
             st.write(item.text)
-        if st.button(ui.tr("progress.feedback_open"), key=f"fb_{item.kind}_{item.id}",
+        if st.button(shell.tr("progress.feedback_open"), key=f"fb_{item.kind}_{item.id}",
                      icon=":material/open_in_new:"):
-            with ui.session() as s:
+            with shell.session() as s:
                 practice.mark_feedback_seen(s, viewer, item.attempt_id)
             st.switch_page(PRACTICE_PAGE, query_params={"attempt": str(item.attempt_id)})
 
 # --------------------------------------------------------------------------- over time
 
 if not data.rows:
-    st.info(ui.tr("progress.empty"))
+    st.info(shell.tr("progress.empty"))
     st.stop()
 
-st.subheader(ui.tr("progress.over_time"))
+st.subheader(shell.tr("progress.over_time"))
 scores = charts.scores_chart(data.rows, lang=LANG)
 if scores is not None:
     st.altair_chart(scores, width="stretch")
 
-st.subheader(ui.tr("progress.trends"))
+st.subheader(shell.tr("progress.trends"))
 metrics = [k for k in practice.TREND_METRICS if k != "score"]
-metric_labels = {k: ui.tr(practice.TREND_METRICS[k]) for k in metrics}
-metric = st.selectbox(ui.tr("progress.metric"), metrics, key="pg_metric",
+metric_labels = {k: shell.tr(practice.TREND_METRICS[k]) for k in metrics}
+metric = st.selectbox(shell.tr("progress.metric"), metrics, key="pg_metric",
                       format_func=metric_labels.get)
 trend = charts.metric_chart(data.rows, metric, title=metric_labels[metric], lang=LANG)
 if trend is not None:
     st.altair_chart(trend, width="stretch")
 
-st.subheader(ui.tr("progress.best"))
+st.subheader(shell.tr("progress.best"))
 best = pd.DataFrame([
     {
-        ui.tr("progress.col_scenario"): b["title"],
-        ui.tr("progress.col_best"): b["best_score"],
-        ui.tr("progress.col_attempts"): b["attempts"],
-        ui.tr("progress.col_passed"): "✅" if b["passed"] else "",
+        shell.tr("progress.col_scenario"): b["title"],
+        shell.tr("progress.col_best"): b["best_score"],
+        shell.tr("progress.col_attempts"): b["attempts"],
+        shell.tr("progress.col_passed"): "✅" if b["passed"] else "",
     }
     for b in data.best
 ])
@@ -95,20 +96,20 @@ st.dataframe(best, hide_index=True, width="stretch")
 
 # --------------------------------------------------------------------------- history
 
-st.subheader(ui.tr("progress.attempts"))
+st.subheader(shell.tr("progress.attempts"))
 rows = list(reversed(data.rows))
 history = pd.DataFrame([
     {
-        ui.tr("progress.col_when"): when(r["created_at"]),
-        ui.tr("progress.col_scenario"): r["title"],
-        ui.tr("progress.col_score"): r["score"],
-        ui.tr("progress.col_passed"): "✅" if r["passed"] else "",
+        shell.tr("progress.col_when"): when(r["created_at"]),
+        shell.tr("progress.col_scenario"): r["title"],
+        shell.tr("progress.col_score"): r["score"],
+        shell.tr("progress.col_passed"): "✅" if r["passed"] else "",
     }
     for r in rows
 ])
 st.dataframe(history, hide_index=True, width="stretch")
 labels = {r["attempt_id"]: f"{when(r['created_at'])}｜{r['title']}｜{r['score']}" for r in rows}
-chosen = st.selectbox(ui.tr("progress.choose_attempt"), list(labels), format_func=labels.get,
+chosen = st.selectbox(shell.tr("progress.choose_attempt"), list(labels), format_func=labels.get,
                       key="pg_attempt")
-if st.button(ui.tr("progress.open_attempt"), icon=":material/open_in_new:"):
+if st.button(shell.tr("progress.open_attempt"), icon=":material/open_in_new:"):
     st.switch_page(PRACTICE_PAGE, query_params={"attempt": str(chosen)})

@@ -1,7 +1,7 @@
 """Review (trainer): the queue of the teams' practice recordings, and one recording to listen to,
 read, re-score with a reason, correct rubric verdicts of, and comment on at a time.
 
-``?attempt=<id>`` opens one recording; ``core.access`` (through ``core.review``) decides whether
+``?attempt=<id>`` opens one recording; ``core.access`` (through ``services.review``) decides whether
 the trainer may, and a refusal shows a message and nothing of the recording. Every opening of a
 recording is written to the audit log.
 """
@@ -13,12 +13,14 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core import analysis_result, clock, review, storage, ui
+from core import clock, storage
+from services import analysis_result, review
+from ui import shell
 
-viewer = ui.require_page("review")
-st.title(ui.tr("page.review"))
+viewer = shell.require_page("review")
+st.title(shell.tr("page.review"))
 
-LANG = ui.lang()
+LANG = shell.lang()
 S = st.session_state
 MIME = {".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg", ".mp3": "audio/mpeg"}
 
@@ -45,7 +47,7 @@ def escape(text: str) -> str:
 
 
 def status_label(status: str) -> str:
-    return ui.tr(f"review.status_{status}") if status in (
+    return shell.tr(f"review.status_{status}") if status in (
         "done", "failed", "no_speech", "stored", "analysing") else status
 
 
@@ -56,11 +58,11 @@ def flash(key: str) -> None:
 def show_flash() -> None:
     key = S.pop("rv_flash", None)
     if key:
-        st.success(ui.tr(key))
+        st.success(shell.tr(key))
 
 
 def back_to_queue() -> None:
-    if st.button(ui.tr("review.back"), icon=":material/arrow_back:", key="rv_back"):
+    if st.button(shell.tr("review.back"), icon=":material/arrow_back:", key="rv_back"):
         st.query_params.clear()
         S.pop("rv_viewed", None)
         st.rerun()
@@ -76,30 +78,30 @@ def _set_start(attempt_id: int, seconds: float) -> None:
 
 def play_button(seconds: float, attempt_id: int, key: str) -> None:
     """Play the recording from ``seconds`` (a callback, so the player already starts there)."""
-    st.button(ui.tr("review.play_from", t=analysis_result.format_seconds(seconds)), key=key,
-              help=ui.tr("review.play_help"), on_click=_set_start, args=(attempt_id, seconds))
+    st.button(shell.tr("review.play_from", t=analysis_result.format_seconds(seconds)), key=key,
+              help=shell.tr("review.play_help"), on_click=_set_start, args=(attempt_id, seconds))
 
 
 def render_recording(view: review.AttemptView) -> None:
     a = view.attempt
-    st.markdown(f"**{ui.tr('review.recording')}**")
+    st.markdown(f"**{shell.tr('review.recording')}**")
     try:
         data = storage.read_recording(a.audio_path)
     except (OSError, ValueError):
-        st.warning(ui.tr("review.recording_missing"))
+        st.warning(shell.tr("review.recording_missing"))
         return
     start = float(S.get(f"rv_start_{a.id}", 0.0))
     suffix = "." + a.audio_path.rsplit(".", 1)[-1].lower() if "." in a.audio_path else ".wav"
     st.audio(data, format=MIME.get(suffix, "audio/wav"), start_time=start, autoplay=start > 0)
     if start > 0:
-        st.caption(ui.tr("review.playing_from", t=analysis_result.format_seconds(start)))
+        st.caption(shell.tr("review.playing_from", t=analysis_result.format_seconds(start)))
 
 
 def render_transcript(view: review.AttemptView) -> None:
-    st.markdown(f"**{ui.tr('review.transcript')}**")
+    st.markdown(f"**{shell.tr('review.transcript')}**")
     segs = analysis_result.segments(view.result)
     if not segs:
-        st.caption(ui.tr("review.no_transcript"))
+        st.caption(shell.tr("review.no_transcript"))
         return
     for i, seg in enumerate(segs):
         left, right = st.columns([1, 5], vertical_alignment="center")
@@ -109,11 +111,11 @@ def render_transcript(view: review.AttemptView) -> None:
 
 
 def render_what_trainee_saw(view: review.AttemptView) -> None:
-    """The charts of the practice page (``core.charts``), else the bare measures."""
+    """The charts of the practice page (``shell.charts``), else the bare measures."""
     result = view.result
-    st.markdown(f"**{ui.tr('review.what_trainee_saw')}**")
+    st.markdown(f"**{shell.tr('review.what_trainee_saw')}**")
     try:
-        from core import charts
+        from ui import charts
     except ImportError:
         charts = None
     shown = False
@@ -140,30 +142,30 @@ def render_what_trainee_saw(view: review.AttemptView) -> None:
     if present:
         cols = st.columns(4)
         for i, (k, label, fmt) in enumerate(present):
-            cols[i % 4].metric(ui.tr(label), fmt.format(float(m[k])))
+            cols[i % 4].metric(shell.tr(label), fmt.format(float(m[k])))
     elif not shown:
-        st.caption(ui.tr("review.no_transcript"))
+        st.caption(shell.tr("review.no_transcript"))
 
 
 def render_breakdown(view: review.AttemptView) -> None:
-    from core import practice
+    from services import practice
 
-    st.markdown(f"**{ui.tr('review.breakdown')}**")
+    st.markdown(f"**{shell.tr('review.breakdown')}**")
     items = practice.breakdown(view.result)
     if not items:
-        st.caption(ui.tr("review.no_breakdown"))
+        st.caption(shell.tr("review.no_breakdown"))
         return
     for item in items:
         points = float(item.get("points") or 0)
-        badge = f":red[{ui.tr('review.lost', points=f'{points:g}')}]　" if points > 0 else ":green[✓]　"
+        badge = f":red[{shell.tr('review.lost', points=f'{points:g}')}]　" if points > 0 else ":green[✓]　"
         st.markdown(badge + escape(item.get("explanation_ja") or ""))
         if points > 0 and item.get("tip_ja"):
-            st.caption(ui.tr("review.tip", tip=item["tip_ja"]))
+            st.caption(shell.tr("review.tip", tip=item["tip_ja"]))
 
 
 def render_rubric_and_model(view: review.AttemptView) -> None:
     a = view.attempt
-    st.subheader(ui.tr("review.rubric_vs_model"))
+    st.subheader(shell.tr("review.rubric_vs_model"))
     scenario = catalogue().get(a.scenario_id) if a.scenario_id else None
     turn = None
     if scenario is not None:
@@ -172,13 +174,13 @@ def render_rubric_and_model(view: review.AttemptView) -> None:
         except KeyError:
             turn = None
     if turn is None:
-        st.info(ui.tr("review.no_scenario"))
+        st.info(shell.tr("review.no_scenario"))
     elif a.scenario_version is not None and a.scenario_version != scenario.version:
-        st.caption(ui.tr("review.version_changed", then=a.scenario_version, now=scenario.version))
+        st.caption(shell.tr("review.version_changed", then=a.scenario_version, now=scenario.version))
     machine = {g.id: g for g in analysis_result.rubric_groups(view.result)}
     left, right = st.columns(2)
     with left:
-        st.markdown(f"**{ui.tr('review.rubric')}**")
+        st.markdown(f"**{shell.tr('review.rubric')}**")
         groups = [(g.id, g.label, "required") for g in turn.required] if turn else []
         groups += [(g.id, g.label, "ng") for g in turn.ng] if turn else []
         if not groups:  # no scenario: what the machine stored
@@ -187,71 +189,71 @@ def render_rubric_and_model(view: review.AttemptView) -> None:
             rows = [g for g in groups if g[2] == kind]
             if not rows:
                 continue
-            st.markdown(ui.tr(f"review.{kind}"))
+            st.markdown(shell.tr(f"review.{kind}"))
             for gid, label, _ in rows:
                 m = machine.get(gid)
                 if m is None:
                     st.markdown(f"- {escape(label)}")
                     continue
                 good = m.found if kind == "required" else not m.found
-                verdict = ui.tr("review.found" if m.found else "review.missing")
-                matched = ui.tr("review.matched", text=escape(m.matched_text)) if m.matched_text else ""
+                verdict = shell.tr("review.found" if m.found else "review.missing")
+                matched = shell.tr("review.matched", text=escape(m.matched_text)) if m.matched_text else ""
                 colour = "green" if good else "red"
                 st.markdown(f"- :{colour}[{verdict}] {escape(label)}{matched}")
     with right:
         if turn is not None:
-            st.markdown(f"**{ui.tr('review.customer_line')}**")
+            st.markdown(f"**{shell.tr('review.customer_line')}**")
             st.markdown(escape(turn.customer))
-            st.markdown(f"**{ui.tr('review.goal')}**")
+            st.markdown(f"**{shell.tr('review.goal')}**")
             st.markdown(escape(turn.goal))
-            st.markdown(f"**{ui.tr('review.model_answer')}**")
+            st.markdown(f"**{shell.tr('review.model_answer')}**")
             st.info(turn.model_answer)
-        st.markdown(f"**{ui.tr('review.answer')}**")
-        st.markdown(escape(view.attempt.transcript or "") or ui.tr("review.no_transcript"))
+        st.markdown(f"**{shell.tr('review.answer')}**")
+        st.markdown(escape(view.attempt.transcript or "") or shell.tr("review.no_transcript"))
 
 
 def render_review_form(view: review.AttemptView) -> None:
     a, current = view.attempt, view.review
-    st.subheader(ui.tr("review.form"))
+    st.subheader(shell.tr("review.form"))
     if current is not None:
-        st.caption(ui.tr("review.reviewed_by", name=view.reviewer_name or "",
+        st.caption(shell.tr("review.reviewed_by", name=view.reviewer_name or "",
                          when=clock.format_local(current.reviewed_at)))
     else:
-        st.caption(ui.tr("review.not_reviewed"))
+        st.caption(shell.tr("review.not_reviewed"))
     groups = analysis_result.rubric_groups(view.result)
     corrected = dict(current.rubric_corrections or {}) if current else {}
     with st.form(f"rv_form_{a.id}"):
-        override = st.number_input(ui.tr("review.override"), min_value=0, max_value=100, step=1,
+        override = st.number_input(shell.tr("review.override"), min_value=0, max_value=100, step=1,
                                    value=current.score_override if current else None,
                                    key=f"rv_override_{a.id}")
-        reason = st.text_area(ui.tr("review.reason"), value=current.reason if current else "",
+        reason = st.text_area(shell.tr("review.reason"), value=current.reason if current else "",
                               key=f"rv_reason_{a.id}")
         toggles = {}
         if groups:
-            st.markdown(ui.tr("review.corrections"))
+            st.markdown(shell.tr("review.corrections"))
             for g in groups:
-                machine = ui.tr("review.found" if g.found else "review.missing")
-                human = ui.tr("review.missing" if g.found else "review.found")
+                machine = shell.tr("review.found" if g.found else "review.missing")
+                human = shell.tr("review.missing" if g.found else "review.found")
                 toggles[g.id] = st.checkbox(
-                    ui.tr("review.correction_label", label=g.label, machine=machine, human=human),
+                    shell.tr("review.correction_label", label=g.label, machine=machine, human=human),
                     value=g.id in corrected, key=f"rv_corr_{a.id}_{g.id}")
-        submitted = st.form_submit_button(ui.tr("review.save"), type="primary")
+        submitted = st.form_submit_button(shell.tr("review.save"), type="primary")
     if submitted:
         by_id = {g.id: g for g in groups}
         corrections = {gid: not by_id[gid].found for gid, on in toggles.items() if on}
         try:
-            with ui.session() as s:
+            with shell.session() as s:
                 review.save_review(s, viewer, a.id,
                                    score_override=int(override) if override is not None else None,
                                    reason=reason, rubric_corrections=corrections)
                 s.commit()
         except review.ReviewError as e:
-            st.error(ui.tr(e.key, **e.values))
+            st.error(shell.tr(e.key, **e.values))
         else:
             flash("review.saved")
             st.rerun()
-    if current is None and st.button(ui.tr("review.mark_reviewed"), key=f"rv_mark_{a.id}"):
-        with ui.session() as s:
+    if current is None and st.button(shell.tr("review.mark_reviewed"), key=f"rv_mark_{a.id}"):
+        with shell.session() as s:
             review.mark_reviewed(s, viewer, a.id)
             s.commit()
         flash("review.marked")
@@ -260,34 +262,34 @@ def render_review_form(view: review.AttemptView) -> None:
 
 def render_comments(view: review.AttemptView) -> None:
     a = view.attempt
-    st.subheader(ui.tr("review.comments"))
+    st.subheader(shell.tr("review.comments"))
     if not view.comments:
-        st.caption(ui.tr("review.no_comments"))
+        st.caption(shell.tr("review.no_comments"))
     for c in view.comments:
         left, right = st.columns([1, 5], vertical_alignment="center")
         with left:
             if c.at_seconds is not None:
                 play_button(c.at_seconds, a.id, key=f"rv_c_{c.id}")
             else:
-                st.caption(ui.tr("review.whole_answer"))
+                st.caption(shell.tr("review.whole_answer"))
         right.markdown(f"{escape(c.text)}  \n:gray[{escape(view.comment_authors.get(c.author_id, ''))}"
                        f"・{clock.format_local(c.created_at)}]")
     if not view.can_review:
         return
     with st.form(f"rv_comment_{a.id}", clear_on_submit=True):
         S.setdefault(f"rv_c_at_{a.id}", float(S.get(f"rv_start_{a.id}", 0.0)))
-        at = st.number_input(ui.tr("review.comment_at"), min_value=0.0, step=0.5, format="%.1f",
+        at = st.number_input(shell.tr("review.comment_at"), min_value=0.0, step=0.5, format="%.1f",
                              key=f"rv_c_at_{a.id}")
-        whole = st.checkbox(ui.tr("review.comment_whole"), key=f"rv_c_whole_{a.id}")
-        text = st.text_area(ui.tr("review.comment_text"), key=f"rv_c_text_{a.id}")
-        submitted = st.form_submit_button(ui.tr("review.comment_add"))
+        whole = st.checkbox(shell.tr("review.comment_whole"), key=f"rv_c_whole_{a.id}")
+        text = st.text_area(shell.tr("review.comment_text"), key=f"rv_c_text_{a.id}")
+        submitted = st.form_submit_button(shell.tr("review.comment_add"))
     if submitted:
         try:
-            with ui.session() as s:
+            with shell.session() as s:
                 review.add_comment(s, viewer, a.id, at_seconds=None if whole else at, text=text)
                 s.commit()
         except review.ReviewError as e:
-            st.error(ui.tr(e.key, **e.values))
+            st.error(shell.tr(e.key, **e.values))
         else:
             flash("review.comment_added")
             st.rerun()
@@ -297,10 +299,10 @@ def attempt_view(raw: str) -> None:
     try:
         attempt_id = int(str(raw).strip())
     except ValueError:
-        st.error(ui.tr("review.bad_param"))
+        st.error(shell.tr("review.bad_param"))
         back_to_queue()
         return
-    with ui.session() as s:
+    with shell.session() as s:
         try:
             # One audit row per opening (not per rerun while the trainer works on it).
             first = S.get("rv_viewed") != attempt_id
@@ -309,28 +311,28 @@ def attempt_view(raw: str) -> None:
         except (PermissionError, review.AttemptNotFound):
             view = None
     if view is None:
-        st.error(ui.tr("review.refused_attempt"))
+        st.error(shell.tr("review.refused_attempt"))
         back_to_queue()
         return
     S["rv_viewed"] = attempt_id
     a = view.attempt
     back_to_queue()
     show_flash()
-    st.subheader(ui.tr("review.header", name=view.owner_name, scenario=scenario_title(a.scenario_id),
+    st.subheader(shell.tr("review.header", name=view.owner_name, scenario=scenario_title(a.scenario_id),
                        when=clock.format_local(a.created_at)))
     cols = st.columns(3)
-    cols[0].metric(ui.tr("review.auto_score"), "—" if a.score is None else a.score)
-    cols[1].metric(ui.tr("review.trainer_score"),
+    cols[0].metric(shell.tr("review.auto_score"), "—" if a.score is None else a.score)
+    cols[1].metric(shell.tr("review.trainer_score"),
                    "—" if view.review is None or view.review.score_override is None
                    else view.review.score_override,
                    None if view.review is None or view.review.score_override is None
                    or a.score is None else view.review.score_override - a.score)
-    cols[2].metric(ui.tr("review.col_status"), status_label(str(a.status)))
-    st.caption(ui.tr("review.pass_mark", mark=int(analysis_result.pass_mark())))
+    cols[2].metric(shell.tr("review.col_status"), status_label(str(a.status)))
+    st.caption(shell.tr("review.pass_mark", mark=int(analysis_result.pass_mark())))
     if str(a.status) == "failed":
-        st.error(ui.tr("review.analysis_error", error=a.error or ""))
+        st.error(shell.tr("review.analysis_error", error=a.error or ""))
     elif str(a.status) == "no_speech":
-        st.warning(ui.tr("review.no_speech"))
+        st.warning(shell.tr("review.no_speech"))
 
     left, right = st.columns(2)
     with left:
@@ -359,24 +361,24 @@ def date_range(value) -> tuple[date | None, date | None]:
 
 
 def queue_view() -> None:
-    with ui.session() as s:
+    with shell.session() as s:
         options = review.queue_options(s, viewer)
     people = dict(options.people)
-    st.subheader(ui.tr("review.queue"))
-    with st.expander(ui.tr("review.filters"), expanded=True):
+    st.subheader(shell.tr("review.queue"))
+    with st.expander(shell.tr("review.filters"), expanded=True):
         c1, c2, c3 = st.columns(3)
-        person = c1.selectbox(ui.tr("review.person"), [None, *people], key="rv_f_person",
-                              format_func=lambda v: ui.tr("review.everyone") if v is None else people[v])
-        scenario = c2.selectbox(ui.tr("review.scenario"), [None, *options.scenario_ids],
+        person = c1.selectbox(shell.tr("review.person"), [None, *people], key="rv_f_person",
+                              format_func=lambda v: shell.tr("review.everyone") if v is None else people[v])
+        scenario = c2.selectbox(shell.tr("review.scenario"), [None, *options.scenario_ids],
                                 key="rv_f_scenario",
-                                format_func=lambda v: ui.tr("review.all_scenarios") if v is None
+                                format_func=lambda v: shell.tr("review.all_scenarios") if v is None
                                 else scenario_title(v))
-        status = c3.selectbox(ui.tr("review.status_filter"), ["all", "unreviewed", "reviewed"],
-                              key="rv_f_status", format_func=lambda v: ui.tr(f"review.status_{v}"))
+        status = c3.selectbox(shell.tr("review.status_filter"), ["all", "unreviewed", "reviewed"],
+                              key="rv_f_status", format_func=lambda v: shell.tr(f"review.status_{v}"))
         c4, c5, c6 = st.columns(3)
-        low, high = c4.slider(ui.tr("review.score_range"), 0, 100, (0, 100), key="rv_f_score")
-        dates = c5.date_input(ui.tr("review.date_range"), value=(), key="rv_f_dates")
-        failed_only = c6.checkbox(ui.tr("review.failed_only"), key="rv_f_failed")
+        low, high = c4.slider(shell.tr("review.score_range"), 0, 100, (0, 100), key="rv_f_score")
+        dates = c5.date_input(shell.tr("review.date_range"), value=(), key="rv_f_dates")
+        failed_only = c6.checkbox(shell.tr("review.failed_only"), key="rv_f_failed")
     date_from, date_to = date_range(dates)
     filters = review.QueueFilters(
         user_id=person, scenario_id=scenario,
@@ -384,32 +386,32 @@ def queue_view() -> None:
         max_score=high if (low, high) != (0, 100) else None,
         date_from=date_from, date_to=date_to, failed_only=failed_only, status=status,
     )
-    with ui.session() as s:
+    with shell.session() as s:
         queue = review.review_queue(s, viewer, filters)
     counts = queue.counts
     cols = st.columns(5)
     for col, key, value in zip(cols, ("total", "unreviewed", "reviewed", "overridden", "failed"),
                                (counts.total, counts.unreviewed, counts.reviewed,
                                 counts.overridden, counts.failed)):
-        col.metric(ui.tr(f"review.count_{key}"), value)
+        col.metric(shell.tr(f"review.count_{key}"), value)
     if not queue.items:
-        st.info(ui.tr("review.empty"))
+        st.info(shell.tr("review.empty"))
         return
     table = pd.DataFrame([
         {
-            ui.tr("review.col_when"): clock.format_local(i.created_at),
-            ui.tr("review.person"): i.user_name,
-            ui.tr("review.scenario"): scenario_title(i.scenario_id),
-            ui.tr("review.turn"): i.turn_id or "",
-            ui.tr("review.col_status"): status_label(i.status),
-            ui.tr("review.col_auto"): "" if i.auto_score is None else str(i.auto_score),
-            ui.tr("review.col_override"): "" if i.score_override is None else str(i.score_override),
-            ui.tr("review.col_reviewed"): ui.tr("review.yes" if i.reviewed else "review.no"),
-            ui.tr("review.col_comments"): i.comment_count,
+            shell.tr("review.col_when"): clock.format_local(i.created_at),
+            shell.tr("review.person"): i.user_name,
+            shell.tr("review.scenario"): scenario_title(i.scenario_id),
+            shell.tr("review.turn"): i.turn_id or "",
+            shell.tr("review.col_status"): status_label(i.status),
+            shell.tr("review.col_auto"): "" if i.auto_score is None else str(i.auto_score),
+            shell.tr("review.col_override"): "" if i.score_override is None else str(i.score_override),
+            shell.tr("review.col_reviewed"): shell.tr("review.yes" if i.reviewed else "review.no"),
+            shell.tr("review.col_comments"): i.comment_count,
         }
         for i in queue.items
     ])
-    st.caption(ui.tr("review.select_hint"))
+    st.caption(shell.tr("review.select_hint"))
     picked = st.dataframe(table, hide_index=True, width="stretch", key="rv_table",
                           on_select="rerun", selection_mode="single-row")
     rows = list(getattr(getattr(picked, "selection", None), "rows", None) or [])
@@ -419,11 +421,11 @@ def queue_view() -> None:
     by_id = {i.attempt_id: i for i in queue.items}
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     chosen = left.selectbox(
-        ui.tr("review.open_select"), list(by_id), key="rv_open_select",
+        shell.tr("review.open_select"), list(by_id), key="rv_open_select",
         format_func=lambda i: (f"{clock.format_local(by_id[i].created_at)} {by_id[i].user_name} — "
                                f"{scenario_title(by_id[i].scenario_id)} "
-                               f"({ui.tr('review.yes' if by_id[i].reviewed else 'review.no')})"))
-    if right.button(ui.tr("review.open"), type="primary", key="rv_open") and chosen is not None:
+                               f"({shell.tr('review.yes' if by_id[i].reviewed else 'review.no')})"))
+    if right.button(shell.tr("review.open"), type="primary", key="rv_open") and chosen is not None:
         st.query_params["attempt"] = str(chosen)
         st.rerun()
 

@@ -5,16 +5,17 @@ from datetime import date
 
 import streamlit as st
 
-from core import clock, ui
-from core import wellbeing_trends as wt
+from core import clock
 from core.config import get_settings
+from services import trends as wt
+from ui import shell
 
-viewer = ui.require_page("trends")
-st.title(ui.tr("page.trends"))
-lang = ui.lang()
+viewer = shell.require_page("trends")
+st.title(shell.tr("page.trends"))
+lang = shell.lang()
 settings = get_settings()
-st.caption(ui.tr("trends.intro", n=settings.min_group_size))
-weeks = st.select_slider(ui.tr("trends.weeks"), options=[4, 8, 12, 26, 52], value=12, key="weeks")
+st.caption(shell.tr("trends.intro", n=settings.min_group_size))
+weeks = st.select_slider(shell.tr("trends.weeks"), options=[4, 8, 12, 26, 52], value=12, key="weeks")
 
 
 
@@ -22,56 +23,56 @@ weeks = st.select_slider(ui.tr("trends.weeks"), options=[4, 8, 12, 26, 52], valu
 def load_report(viewer, today: date, weeks: int, database: str) -> wt.TrendsReport:
     """Aggregates change only in the open week, which is hidden anyway: cached briefly so that
     choosing teams does not scan the check-ins again. Each view is still audited below."""
-    with ui.session() as s:
+    with shell.session() as s:
         return wt.trends_report(s, viewer, today, weeks=weeks, settings=settings, audit_view=False)
 
 
 today = clock.local_today()
 report = load_report(viewer, today, weeks, settings.resolved_database_url)
-with ui.session() as s:
+with shell.session() as s:
     wt.record_trends_view(s, viewer, today, weeks=weeks)
     s.commit()
 
 frame = wt.cells_frame(report, lang)
 if frame.empty:
-    st.info(ui.tr("trends.no_data"))
+    st.info(shell.tr("trends.no_data"))
     st.stop()
 
-total = ui.tr("trends.company_total")
+total = shell.tr("trends.company_total")
 teams = [total, *report.teams]
 default = [total if x is None else x for x in wt.default_chart_teams(report)]
-chosen = st.multiselect(ui.tr("trends.teams"), teams, default=default, key="teams",
-                        placeholder=ui.tr("app.choose"))
+chosen = st.multiselect(shell.tr("trends.teams"), teams, default=default, key="teams",
+                        placeholder=shell.tr("app.choose"))
 # Suppression was decided over ALL teams in trends_report; choosing teams only filters drawing.
 charts = wt.trend_charts(report, lang, [None if x == total else x for x in chosen])
 
 for key, title in (("who5", "trends.who5_mean"), ("share_watch", "trends.share_watch"),
                    ("share_urgent", "trends.share_urgent"), ("participation", "trends.participation"),
                    ("harassment", "trends.harassment_reports"), ("incidents", "trends.incidents")):
-    st.subheader(ui.tr(title))
+    st.subheader(shell.tr(title))
     st.altair_chart(charts[key], width="stretch")
-st.subheader(ui.tr("trends.k6_heading"))
+st.subheader(shell.tr("trends.k6_heading"))
 st.altair_chart(charts["k6"])
-st.subheader(ui.tr("trends.job_heading"))
+st.subheader(shell.tr("trends.job_heading"))
 st.altair_chart(charts["job"])
 
 hidden = frame[(frame["note"] != "") & frame["team"].isin(chosen)]
 if not hidden.empty:
-    st.subheader(ui.tr("trends.hidden_heading"))
+    st.subheader(shell.tr("trends.hidden_heading"))
     st.dataframe(hidden[["week", "team", "note"]].rename(columns={
-        "week": ui.tr("trends.col_week"), "team": ui.tr("trends.col_team"),
-        "note": ui.tr("trends.col_note")}),
+        "week": shell.tr("trends.col_week"), "team": shell.tr("trends.col_team"),
+        "note": shell.tr("trends.col_note")}),
         hide_index=True, width="stretch")
 
-st.subheader(ui.tr("trends.table_heading"))
+st.subheader(shell.tr("trends.table_heading"))
 table = wt.display_table(report, lang)
 st.dataframe(table[frame["team"].isin(chosen)], hide_index=True, width="stretch")
 
-st.subheader(ui.tr("trends.free_text_heading", n=settings.min_group_size_free_text))
+st.subheader(shell.tr("trends.free_text_heading", n=settings.min_group_size_free_text))
 shown_texts = [c for c in report.free_text if not c.suppressed and c.texts
                and (c.team or total) in chosen]
 if not shown_texts:
-    st.caption(ui.tr("trends.free_text_none"))
+    st.caption(shell.tr("trends.free_text_none"))
 for cell in shown_texts:
     with st.expander(f"{cell.week.isoformat()} · {cell.team or total}"):
         for text in cell.texts:
@@ -81,11 +82,11 @@ for cell in shown_texts:
 
 def csv_bytes() -> bytes:
     """Built (and audited) only when HR clicks the download button."""
-    with ui.session() as s:
+    with shell.session() as s:
         data = wt.trends_csv(s, viewer, report, lang)
         s.commit()
     return data
 
 
-st.download_button(ui.tr("trends.download"), csv_bytes, file_name="wellbeing_trends.csv",
+st.download_button(shell.tr("trends.download"), csv_bytes, file_name="wellbeing_trends.csv",
                    mime="text/csv", key="csv", on_click="ignore")

@@ -1,7 +1,7 @@
 """Benchmark (not a test): HR wellbeing trends on 1,000 staff × 104 weekly check-ins.
 
 Times what the trends page does on each view — the aggregation in SQL plus the pure suppression
-rules (``core.wellbeing_trends.trends_report``) and the render data (table frame + Altair chart
+rules (``services.trends.trends_report``) and the render data (table frame + Altair chart
 specs, ``cells_frame`` + ``trend_charts(...).to_dict()``) — on SQLite and on PostgreSQL, and
 prints each time as a ratio of the 1 s target (ratio < 1 = within target).
 
@@ -35,8 +35,8 @@ from core.access import Viewer
 from core.config import Settings
 from core.db import make_engine, migrate
 from core.models import CheckIn, Role, Team, User
-from core.wellbeing_data import checkin_reasons
-from core.wellbeing_trends import (
+from services.checkin import checkin_reasons
+from services.trends import (
     cells_frame,
     default_chart_teams,
     trend_charts,

@@ -26,7 +26,7 @@ def _migrate(_args) -> int:
 
 
 def _create_admin(args) -> int:
-    from core.users import UserError, create_user
+    from services.users import UserError, create_user
 
     init_db()
     password = args.password or getpass.getpass("password: ")
@@ -42,7 +42,7 @@ def _create_admin(args) -> int:
 
 
 def _seed_demo(_args) -> int:
-    from core.demo import seed_demo
+    from demo.seed import seed_demo
 
     init_db()
     seeded = seed_demo()
@@ -51,7 +51,7 @@ def _seed_demo(_args) -> int:
 
 
 def _import_users(args) -> int:
-    from core.users import import_users_csv
+    from services.users import import_users_csv
 
     init_db()
     with open(args.file, "rb") as f:

@@ -115,7 +115,7 @@ def session(app_env) -> Iterator[Session]:
 @pytest.fixture
 def make_user(session):
     """``make_user("sato", role="staff", team="東京")`` → User (password "password123")."""
-    from core.users import create_user
+    from services.users import create_user
 
     def make(username: str, *, role: str = "staff", team: str | None = None,
              password: str = "password123", display_name: str | None = None):

@@ -10,9 +10,10 @@ import soundfile as sf
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from core import practice, storage
+from core import storage
 from core.config import get_settings
 from core.models import Attempt, AttemptKind, AttemptStatus, Comment, Review
+from services import practice
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"

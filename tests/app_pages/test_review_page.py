@@ -11,12 +11,12 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from core import review
 from core.access import viewer_for
 from core.audit import Action
 from core.models import AuditLog, Comment, Review
+from services import review
 from tests.conftest import ROOT
-from tests.core.test_review import make_attempt
+from tests.services.test_review import make_attempt
 
 REFUSED_ATTEMPT = "この録音を表示する権限がありません（担当チームのスタッフの録音だけを開けます）。"
 SAVE = "評価を保存してレビュー済みにする"

@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import clock, consent
-from core import one_on_one as oo
-from core import wellbeing_data as wd
+from core import clock
 from core.access import viewer_for
 from core.config import get_settings
 from core.models import ConsentKind
+from services import checkin as wd
+from services import consent
+from services import one_on_one as oo
 from tests.conftest import ROOT
 from wellbeing.instruments import JOB_ITEMS, K6, WHO5
 

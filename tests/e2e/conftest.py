@@ -119,7 +119,7 @@ VOICE_SCENARIO = "late_delivery"
 PRERENDER = """
 import sys
 from core.config import get_settings
-from core.practice import load_scenarios
+from services.practice import load_scenarios
 from scenarios.voice import render_turn
 cache = get_settings().voice_cache_dir
 catalogue = load_scenarios()

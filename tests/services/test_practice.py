@@ -1,4 +1,4 @@
-"""core.practice: store first, analyse (real pipeline, real Whisper), retry, access, baseline,
+"""services.practice: store first, analyse (real pipeline, real Whisper), retry, access, baseline,
 branching, progress and demo seeding."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ import pytest
 import soundfile as sf
 from sqlmodel import select
 
-from core import practice, storage
+from core import storage
 from core.access import viewer_for
 from core.config import get_settings
 from core.models import Attempt, AttemptKind, AttemptStatus, Comment, Review
+from services import practice
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"
@@ -280,7 +281,7 @@ def test_progress_rows_trends_best_and_feedback(session, staff, make_user):
     with pytest.raises(PermissionError):
         practice.mark_feedback_seen(session, other, first.id)
 
-    from core import charts
+    from ui import charts
 
     assert charts.scores_chart(data.rows).to_dict()
     for metric in practice.TREND_METRICS:
@@ -317,7 +318,7 @@ def test_stage_labels_and_trend_labels_exist():
 
 
 def test_charts_of_a_result_with_and_without_baseline():
-    from core import charts
+    from ui import charts
 
     result = {
         "duration_s": 4.0, "speech_regions": [[0.3, 1.5], [1.9, 3.6]],
@@ -341,8 +342,8 @@ def test_charts_of_a_result_with_and_without_baseline():
 @pytest.mark.slow
 @pytest.mark.usefixtures("practice_env")
 def test_demo_seed_creates_really_analysed_attempts(session, monkeypatch):
-    from core.demo import seed_demo
     from core.models import User
+    from demo.seed import seed_demo
 
     # The same code path with the shortest clip for the answers, to keep the test quick.
     monkeypatch.setitem(practice.DEMO_CLIPS, "apology", "answer_rude.flac")

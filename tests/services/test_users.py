@@ -3,7 +3,7 @@ from sqlmodel import select
 
 from core.access import viewer_for
 from core.models import Role, User
-from core.users import UserError, create_user, import_users_csv, reset_password, update_user
+from services.users import UserError, create_user, import_users_csv, reset_password, update_user
 
 CSV = """username,display_name,role,team,password
 kato,加藤 恵,staff,東京サポート,goodpassword

@@ -1,6 +1,6 @@
 """Customer-harassment (カスハラ) incidents: staff report them, HR works them (status and actions
 taken); the employer's record. Staff see their own reports, HR all of them (each view audited).
-Counts beside HR trends are in :mod:`core.wellbeing_trends`. No streamlit here.
+Counts beside HR trends are in :mod:`services.trends`. No streamlit here.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def update_incident(session: Session, viewer: Viewer, incident_id: int, *,
 
 
 def seed_demo(session: Session, people: Mapping[str, User], today: date | None = None) -> None:
-    """Two demo incidents (hook of ``core.demo``): one being worked, one closed. Flushes."""
+    """Two demo incidents (hook of ``demo.seed``): one being worked, one closed. Flushes."""
     this_week = week_start(today or local_today())
     for username, weeks_ago, kind, text, status, actions in (
         ("nakamura", 2, "abusive_language",

@@ -15,8 +15,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from core.analysis_result import pass_mark
 from core.i18n import t
+from services.analysis_result import pass_mark
 
 LONG_PAUSE_S = 3.0
 # The calm pitch band shown around the usual voice: this many semitones below the usual median

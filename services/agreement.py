@@ -14,9 +14,9 @@ from sqlmodel import Session, select
 
 from core import access
 from core.access import Viewer
-from core.analysis_result import rubric_groups
 from core.i18n import t
 from core.models import Attempt, AttemptKind, Review
+from services.analysis_result import rubric_groups
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ where overridden), scenarios completed, pass rate and latest review; the custome
 (カスハラ) training completion record; the table rows a page shows and their CSV export; the
 trend chart.
 
-Access is decided by :mod:`core.access`; reviews are read through :mod:`core.review`. No
+Access is decided by :mod:`core.access`; reviews are read through :mod:`services.review`. No
 wellbeing data here, and no streamlit (the Altair chart is built from plain data).
 """
 
@@ -21,11 +21,11 @@ from sqlmodel import Session, select
 
 from core import access, audit
 from core.access import Viewer
-from core.analysis_result import pass_mark
 from core.clock import as_utc, format_local, local_day_start, to_local
 from core.i18n import t
 from core.models import Attempt, AttemptStatus, Role, Team, User
-from core.review import effective_score, latest_reviews, user_names, visible_attempts_stmt
+from services.analysis_result import pass_mark
+from services.review import effective_score, latest_reviews, user_names, visible_attempts_stmt
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""HR's wellbeing trends (incidents themselves are in :mod:`core.incidents`).
+"""HR's wellbeing trends (incidents themselves are in :mod:`services.incidents`).
 
 Trends are aggregated IN SQL (GROUP BY team and ISO week; works on SQLite and PostgreSQL), then
 passed through the pure rules of :mod:`wellbeing.trends` (minimum group size, complementary
@@ -35,7 +35,7 @@ from core.models import (
     Team,
     User,
 )
-from core.wellbeing_data import TEXT_SEPARATOR
+from services.checkin import TEXT_SEPARATOR
 from wellbeing.instruments import HARASSMENT, JOB_ITEMS, K6, week_start
 from wellbeing.trends import (
     K6_BUCKETS,

@@ -1,7 +1,7 @@
 """The weekly check-in in the database, and the flags it raises: saving and re-reading a
 person's own check-in, the flag at watch / urgent, sharing one flag with HR. Consent is in
-:mod:`core.consent`, the one-on-one queue in :mod:`core.one_on_one`, incidents in
-:mod:`core.incidents`, HR trends in :mod:`core.wellbeing_trends`.
+:mod:`services.consent`, the one-on-one queue in :mod:`services.one_on_one`, incidents in
+:mod:`services.incidents`, HR trends in :mod:`services.trends`.
 
 What an answer *means* (scores, levels, reasons, kind words, tips) comes from the pure
 ``wellbeing`` package; who may see what comes from :mod:`core.access`. ISO weeks are weeks of
@@ -31,7 +31,6 @@ from sqlmodel import Session, select
 from core import access, audit
 from core.access import Viewer
 from core.clock import local_day_start, local_today
-from core.consent import give_consent
 from core.errors import WellbeingError
 from core.models import (
     Attempt,
@@ -46,7 +45,8 @@ from core.models import (
     User,
     utcnow,
 )
-from core.one_on_one import queue_entry, request_for
+from services.consent import give_consent
+from services.one_on_one import queue_entry, request_for
 from wellbeing.flags import Assessment, Feedback, assess, feedback
 from wellbeing.instruments import HARASSMENT, JobAnswers, k6_due, week_start
 
@@ -348,7 +348,7 @@ _DEMO_PROFILES = {
 
 
 def seed_demo(session: Session, people: Mapping[str, User], today: date | None = None) -> None:
-    """12 weeks of check-ins for the demo staff (hook of ``core.demo``): some people trending
+    """12 weeks of check-ins for the demo staff (hook of ``demo.seed``): some people trending
     down, one with a flag shared by standing consent (suzuki), one with an unshared urgent flag
     (takahashi), a small team (福岡サポート, 3 people) that trends must hide, a one-on-one
     request and two harassment incidents. Flushes, never commits."""

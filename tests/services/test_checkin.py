@@ -1,5 +1,5 @@
-"""Wellbeing: consent (core.consent), check-ins and flags (core.wellbeing_data), the one-on-one
-queue (core.one_on_one), incidents (core.incidents) and HR trends (core.wellbeing_trends).
+"""Wellbeing: consent (services.consent), check-ins and flags (services.checkin), the one-on-one
+queue (services.one_on_one), incidents (services.incidents) and HR trends (services.trends).
 
 The tests whose SQL matters run on SQLite and on PostgreSQL (``db``, through ``any_db_env``).
 """
@@ -11,11 +11,6 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from core import consent as cs
-from core import incidents
-from core import one_on_one as oo
-from core import wellbeing_data as wd
-from core import wellbeing_trends as wt
 from core.access import checkins_filter, viewer_for
 from core.config import get_settings
 from core.errors import WellbeingError
@@ -30,7 +25,12 @@ from core.models import (
     Role,
     User,
 )
-from core.users import get_or_create_team
+from services import checkin as wd
+from services import consent as cs
+from services import incidents
+from services import one_on_one as oo
+from services import trends as wt
+from services.users import get_or_create_team
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 THIS_WEEK = date(2026, 11, 23)
@@ -518,7 +518,7 @@ def test_trend_charts_build(sq):
 
 
 def test_demo_seed(sq):
-    from core.demo import DEMO_PEOPLE
+    from demo.seed import DEMO_PEOPLE
 
     people = {}
     for username, name, role, team in DEMO_PEOPLE:

@@ -1,5 +1,5 @@
 """Streamlit glue shared by the router and every page: start-up, the signed-in viewer, the page
-guard and translated strings. Pages stay thin: they read widgets, call a core function, render."""
+guard and translated strings. Pages stay thin: they read widgets, call a service, render."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _bootstrap(database_url: str) -> bool:
     """Once per process and database: migrate to head, seed demo data in demo mode."""
     init_db()
     if get_settings().demo_mode:
-        from core.demo import seed_demo
+        from demo.seed import seed_demo
 
         seed_demo()
     return True
@@ -122,31 +122,3 @@ def sso_login() -> None:
         return
     st.session_state[SESSION_USER] = user.id
     st.rerun()
-
-
-def recorder(counter_key: str, *, record_label: str, upload_label: str, submit_label: str,
-             submit_icon: str):
-    """Record an answer in the browser (16 kHz) or upload a file, retake, submit.
-
-    Returns the chosen file when the submit button is pressed with audio, else None. The
-    widgets are keyed by the counter ``st.session_state[counter_key]``: raising it (retake, or
-    after a stored submission) gives fresh, empty widgets.
-    """
-    from core.practice import AUDIO_SUFFIXES
-
-    n = st.session_state.setdefault(counter_key, 0)
-    recorded = st.audio_input(record_label, sample_rate=16000, key=f"{counter_key}_mic_{n}")
-    uploaded = st.file_uploader(upload_label, type=[x.lstrip(".") for x in AUDIO_SUFFIXES],
-                                key=f"{counter_key}_file_{n}")
-    chosen = recorded or uploaded
-    retake, submit = st.columns(2)
-    if retake.button(tr("practice.retake"), icon=":material/replay:", disabled=chosen is None,
-                     key=f"{counter_key}_retake"):
-        st.session_state[counter_key] += 1
-        st.rerun()
-    if submit.button(submit_label, type="primary", icon=submit_icon, key=f"{counter_key}_submit"):
-        if chosen is None:
-            st.warning(tr("practice.need_audio"))
-            return None
-        return chosen
-    return None

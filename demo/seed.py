@@ -10,7 +10,7 @@ from sqlmodel import Session, func, select
 from core.config import get_settings
 from core.db import get_engine
 from core.models import Role, TrainerTeam, User
-from core.users import create_user, get_or_create_team
+from services.users import create_user, get_or_create_team
 
 # (username, display name, role, team)
 DEMO_PEOPLE = [
@@ -80,8 +80,8 @@ def seed_demo(session: Session | None = None) -> bool:
 # The areas that own demo content, in order: each is "module:function", and the function is
 # ``seed_demo(session, people: dict[str, User]) -> None`` (people by username; flush, no commit).
 DEMO_CONTENT_HOOKS = [
-    "core.practice:seed_demo",
-    "core.review:seed_demo",
-    "core.wellbeing_data:seed_demo",
-    "core.incidents:seed_demo",
+    "services.practice:seed_demo",
+    "services.review:seed_demo",
+    "services.checkin:seed_demo",
+    "services.incidents:seed_demo",
 ]

@@ -1,5 +1,5 @@
-"""core.review (the queue, one attempt, overrides beside the machine, comments, the trainee's
-feedback), core.agreement (per scenario) and core.team_progress (with its CSV)."""
+"""services.review (the queue, one attempt, overrides beside the machine, comments, the trainee's
+feedback), services.agreement (per scenario) and services.team_progress (with its CSV)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from core import agreement, clock, review, storage
-from core import team_progress as tp
+from core import clock, storage
 from core.access import viewer_for
-from core.analysis_result import format_seconds
 from core.audit import Action
 from core.models import Attempt, AttemptStatus, AuditLog, Comment, Review, utcnow
+from services import agreement, review
+from services import team_progress as tp
+from services.analysis_result import format_seconds
 
 # --- realistic data ----------------------------------------------------------------------------
 
@@ -114,7 +115,7 @@ def make_user_any(any_db_env):
     """``make_user`` on the ``any_db_env`` database (SQLite and PostgreSQL); ``.session()``
     opens a session on it."""
     from core.db import get_engine
-    from core.users import create_user
+    from services.users import create_user
 
     def make(username, *, role="staff", team=None, display_name=None):
         with Session(get_engine(), expire_on_commit=False) as s:
@@ -349,7 +350,7 @@ def test_feedback_goes_from_new_to_seen(session, people):
 
 
 def test_practice_module_uses_these_feedback_functions(session, people):
-    practice = pytest.importorskip("core.practice")
+    practice = pytest.importorskip("services.practice")
     a = make_attempt(session, people["sato"])
     review.add_comment(session, V(session, people["trainer"]), a.id, at_seconds=1.0, text="良い")
     session.commit()

@@ -25,17 +25,17 @@ from sqlmodel import Session, select
 
 from core import access, storage
 from core.access import Viewer
-from core.analysis_result import pass_mark
 from core.config import get_settings
 from core.db import get_engine
 from core.errors import Refusal
 from core.models import Attempt, AttemptKind, AttemptStatus, User, utcnow
+from services.analysis_result import pass_mark
 
 log = logging.getLogger(__name__)
 
 AUDIO_SUFFIXES = storage.ALLOWED_SUFFIXES  # what an upload may be (.wav .flac .ogg .mp3)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-DEMO_AUDIO_DIR = Path(__file__).resolve().parent / "demo_audio"
+DEMO_AUDIO_DIR = Path(__file__).resolve().parent.parent / "demo" / "audio"
 SCENARIOS_DIR: Path | None = None  # None: the scenarios package's own data folder
 
 # The metrics the progress page follows over time: key -> catalogue key of its label.
@@ -488,8 +488,8 @@ def progress_for(session: Session, viewer: Viewer, *, catalogue=None) -> Progres
 
 def feedback_for(session: Session, viewer: Viewer) -> list[Any]:
     """Reviews and comments on the viewer's own attempts, newest first, each with a ``new``
-    flag (``core.review.Feedback``)."""
-    from core import review
+    flag (``services.review.Feedback``)."""
+    from services import review
 
     return list(review.feedback_for_trainee(session, viewer))
 
@@ -497,7 +497,7 @@ def feedback_for(session: Session, viewer: Viewer) -> list[Any]:
 def mark_feedback_seen(session: Session, viewer: Viewer, attempt_id: int) -> int:
     """Mark the reviews and comments on one of the viewer's own attempts as seen (commits);
     returns how many were new. PermissionError for someone else's attempt."""
-    from core import review
+    from services import review
 
     return review.mark_feedback_seen(session, viewer, attempt_id)
 
@@ -522,11 +522,11 @@ DEMO_SCENARIO = "late_delivery"
 
 
 def seed_demo(session: Session, people: dict[str, User]) -> None:
-    """A few really analysed attempts for demo staff (the clips in ``core/demo_audio``).
+    """A few really analysed attempts for demo staff (the clips in ``demo/audio``).
 
     Each clip is analysed once per baseline with the real pipeline and its result reused for
     every demo attempt of that clip and baseline. A clip that cannot be analysed leaves its attempts stored as
-    ``failed`` (the demo still starts). Flushes, does not commit (``core.demo`` commits).
+    ``failed`` (the demo still starts). Flushes, does not commit (``demo.seed`` commits).
     """
     catalogue = load_scenarios()
     scenario = catalogue.get(DEMO_SCENARIO)

@@ -1,7 +1,7 @@
 """Trainer review: the queue, one attempt, a human score beside the machine's, timestamped
 comments and the trainee's feedback. Agreement between trainers and the machine is in
-:mod:`core.agreement`, team progress in :mod:`core.team_progress`; reading a stored analysis
-result is :mod:`core.analysis_result`.
+:mod:`services.agreement`, team progress in :mod:`services.team_progress`; reading a stored analysis
+result is :mod:`services.analysis_result`.
 
 No streamlit here: pages call these functions and render what they return. Every function takes
 the session first and the ``Viewer`` asking; access is decided by :mod:`core.access` (asked,
@@ -27,7 +27,6 @@ from sqlmodel import Session, select
 
 from core import access, audit
 from core.access import Viewer
-from core.analysis_result import corrections_detail, duration_s, format_seconds, rubric_groups
 from core.clock import as_utc, local_day_start
 from core.errors import Refusal
 from core.models import (
@@ -39,6 +38,7 @@ from core.models import (
     User,
     utcnow,
 )
+from services.analysis_result import corrections_detail, duration_s, format_seconds, rubric_groups
 
 MAX_COMMENT_CHARS = 2000
 FAILED_STATUSES = (AttemptStatus.failed, AttemptStatus.no_speech)
@@ -450,7 +450,7 @@ def mark_feedback_seen(session: Session, viewer: Viewer, attempt_id: int) -> int
     """The trainee has seen the feedback on their attempt; returns how many items were new.
 
     Raises ``PermissionError`` for an attempt that is not the viewer's own. Commits (as
-    ``core.practice.mark_feedback_seen``, which calls it, promises its callers).
+    ``services.practice.mark_feedback_seen``, which calls it, promises its callers).
     """
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != viewer.id:
