@@ -16,10 +16,14 @@ import os
 import sys
 from pathlib import Path
 
+from analysis.audio import AudioError
+from analysis.modelpack import ModelPackError
+from analysis.pipeline import analyse, result_summary_ja
+from analysis.resolve import DEFAULT_ENGINE, ENGINES
+
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_MODEL = 3
-ENGINES = ("faster-whisper", "openai-whisper")
 
 
 def default_cache_dir() -> Path:
@@ -35,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, help="WAV/FLAC/OGG/MP3 recording")
     p.add_argument("--scenario", help="scenario id (scores content with that turn's rubric)")
     p.add_argument("--turn", help="turn id within the scenario (default: the start turn)")
-    p.add_argument("--engine", choices=ENGINES, default="faster-whisper")
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE)
     p.add_argument(
         "--model-path",
         type=Path,
@@ -64,10 +68,8 @@ def _rubric(scenario_id: str | None, turn_id: str | None):
         if turn_id is not None:
             raise UsageError("--turn needs --scenario")
         return None
-    try:
-        from scenarios.loader import load_catalogue
-    except ImportError as e:  # pragma: no cover - depends on the checkout
-        raise UsageError(f"scenarios package not available: {e}") from e
+    from scenarios.loader import load_catalogue  # content, only with --scenario
+
     cat = load_catalogue()
     scenario = cat.get(scenario_id)
     if scenario is None:
@@ -87,9 +89,6 @@ def _rubric(scenario_id: str | None, turn_id: str | None):
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     debug = bool(os.environ.get("DOJO_DEBUG"))
-    from analysis.audio import AudioError
-    from analysis.modelpack import ModelPackError
-    from analysis.pipeline import analyse, result_summary_ja
 
     try:
         rubric = _rubric(args.scenario, args.turn)

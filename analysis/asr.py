@@ -23,17 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import SAMPLE_RATE
-from .modelpack import (
-    BASE_MODEL_SHA256,
-    ModelPackError,
-    alignment_heads_dump,
-    file_sha256,
-    official_alignment_heads,
-    resolve_model,
-)
+from analysis.audio import SAMPLE_RATE
+from analysis.convert import alignment_heads_dump, official_alignment_heads
+from analysis.modelpack import BASE_MODEL_SHA256, ModelPackError, file_sha256
+from analysis.resolve import DEFAULT_ENGINE, ENGINES, FASTER_WHISPER, resolve_model
 
-ENGINES = ("faster-whisper", "openai-whisper")
 LANGUAGE = "ja"
 FILLER_PROMPT = "えーと、あのー、まあ、"  # ≤ 32 characters: longer prompts lose sentences
 TEMPERATURE = 0.0  # no sampling fallback: the same recording always gives the same text
@@ -106,7 +100,7 @@ def load_model(engine: str, path: str, threads: int) -> _Loaded:
     faster-whisper: a CTranslate2 folder, int8 on CPU, never reaching for the hub.
     openai-whisper: a checkpoint {"dims", "model_state_dict"[, "alignment_heads"]}, fp32 CPU.
     """
-    if engine == "faster-whisper":
+    if engine == FASTER_WHISPER:
         from faster_whisper import WhisperModel
 
         model = WhisperModel(
@@ -244,7 +238,7 @@ def compression_ratio(text: str) -> float:
 def transcribe(
     samples: np.ndarray,
     *,
-    engine: str = "faster-whisper",
+    engine: str = DEFAULT_ENGINE,
     model_path: Path | None = None,
     cache_dir: Path,
     beam_size: int = 1,
@@ -286,7 +280,7 @@ def transcribe(
         last_end = max(b for _, b in regions)
         samples = samples[: int((last_end + TAIL_PAD_S) * SAMPLE_RATE)]
         stop_after = last_end - END_SLACK_S
-    run = _run_faster if engine == "faster-whisper" else _run_openai
+    run = _run_faster if engine == FASTER_WHISPER else _run_openai
     with loaded.lock:  # one decode at a time per model: 2 cores, no gain from overlapping
         segments = run(loaded, samples, beam_size, stop_after)
 

@@ -3,6 +3,8 @@ readings (used by the ASR tests and benchmark, where the spoken text is known)."
 
 from __future__ import annotations
 
+import pyopenjtalk
+
 PUNCT = frozenset("、。，．,.！？!?「」 　")
 
 
@@ -13,8 +15,6 @@ def plain(text: str) -> str:
 
 def kana_plain(text: str) -> str:
     """The katakana reading of ``text`` without punctuation (long vowels as ー)."""
-    import pyopenjtalk
-
     return plain(pyopenjtalk.g2p(text, kana=True))
 
 

@@ -36,9 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analysis.cer import cer, kana_plain, plain
+from analysis.resolve import ENGINES
 
 DATA = ROOT / "tests" / "data"
-ENGINES = ("faster-whisper", "openai-whisper")
 CLIPS = ("answer_rude.flac", "answer_apology.flac", "answer_fillers.flac")
 JOINED = ("answer_apology.flac", "calibration_neutral.flac", "answer_apology_male.flac")
 JOIN_GAP_S = 0.6
@@ -90,7 +90,7 @@ def worker(engine: str, beam: int, threads: int, cache_dir: Path, regions: bool)
     """Serve commands on stdin: {"clip": name} -> {"seconds", "text"}; EOF -> stats."""
     t0 = time.perf_counter()
     from analysis.asr import load_model, transcribe
-    from analysis.modelpack import resolve_model
+    from analysis.resolve import resolve_model
 
     clips = load_clips()
     t_import = time.perf_counter() - t0
@@ -154,7 +154,7 @@ class Worker:
 
 
 def bench(beams: list[int], repeat: int, threads: int, cache_dir: Path, regions: bool) -> dict:
-    from analysis.modelpack import ensure_openai_checkpoint
+    from analysis.convert import ensure_openai_checkpoint
 
     ensure_openai_checkpoint(cache_dir)  # assemble + convert before timing anything
     clips = load_clips()

@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from analysis.resolve import DEFAULT_ENGINE, Engine
+
 
 class SupportContact(BaseModel):
     """One place a person in distress can turn to (shown at once on an urgent check-in)."""
@@ -53,7 +55,7 @@ class Settings(BaseSettings):
     )
 
     # Whisper
-    whisper_engine: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
+    whisper_engine: Engine = DEFAULT_ENGINE  # the engine list lives in analysis.resolve
     whisper_model_dir: Path | None = Field(
         default=None,
         description="A faster-whisper model directory or an openai-whisper .pt checkpoint of "

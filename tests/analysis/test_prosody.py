@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import parselmouth
 import pytest
 
 from analysis import prosody as P
@@ -90,7 +91,6 @@ def test_remove_outliers_drops_an_octave_jump_but_keeps_a_gradual_fall():
 
 
 def test_pitch_matches_praat_on_tts():
-    parselmouth = pytest.importorskip("parselmouth")
     y = load_audio(DATA / "answer_apology.flac").samples
     regions = vad.speech_regions(y)
     track = P.remove_outliers(P.pitch_track(y, regions=regions))
