@@ -54,6 +54,35 @@ class Settings(BaseSettings):
         "PostgreSQL: postgresql+psycopg://user:pass@host:5432/dbname",
     )
 
+    storage_dir: Path | None = Field(
+        default=None,
+        description="Where recordings and rendered voices live. Empty: <data_dir>. Several "
+        "machines: one shared directory (NFS/SMB mount) that every web and worker machine sees.",
+    )
+
+    # Background jobs (core.jobs, core.queue, core.worker)
+    queue_url: str = Field(
+        default="",
+        description="The job queue. Empty: SQLite file <data_dir>/queue.sqlite3 (one machine). "
+        "redis://host:6379/0 for several machines. 'immediate': run each job at once in the "
+        "process that enqueues it (tests, AppTest).",
+    )
+    worker_mode: Literal["embedded", "external"] = Field(
+        default="embedded",
+        description="embedded: the web process starts one worker process beside itself. "
+        "external: workers are started separately (python -m core.worker), e.g. on other hosts.",
+    )
+    worker_concurrency: int = Field(default=1, description="Jobs one worker process runs at once.")
+    job_lease_seconds: float = Field(
+        default=60.0, description="A running job whose worker stops heartbeating is retried "
+        "after this long.")
+    job_max_attempts: int = Field(default=3, description="Tries before a job is marked failed.")
+    job_reap_seconds: float = Field(default=15.0, description="How often workers look for "
+                                    "expired leases and lost queue messages.")
+    job_redispatch_seconds: float = Field(
+        default=600.0, description="A job still queued this long after its dispatch is sent "
+        "again (a queue that lost its messages, e.g. Redis without persistence).")
+
     # Whisper
     whisper_engine: Engine = DEFAULT_ENGINE  # the engine list lives in analysis.resolve
     whisper_model_dir: Path | None = Field(
@@ -76,6 +105,12 @@ class Settings(BaseSettings):
     # Login
     lockout_attempts: int = 5
     lockout_minutes: int = 15
+    session_idle_minutes: int = Field(default=30, description="A login ends after this long "
+                                      "without any activity.")
+    session_absolute_hours: int = Field(default=12, description="A login ends this long after "
+                                        "it started, active or not.")
+    cookie_secure: bool = Field(default=False, description="Send the login cookie only over "
+                                "HTTPS (set true behind TLS).")
     sso_enabled: bool = Field(
         default=False, description="Offer single sign-on via st.login (configure secrets.toml)."
     )
@@ -110,8 +145,19 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'dojo.sqlite3').resolve()}"
 
     @property
+    def shared_dir(self) -> Path:
+        """Recordings and voices: the shared storage directory, else the data directory."""
+        return self.storage_dir if self.storage_dir is not None else self.data_dir
+
+    @property
     def recordings_dir(self) -> Path:
-        return self.data_dir / "recordings"
+        return self.shared_dir / "recordings"
+
+    @property
+    def resolved_queue_url(self) -> str:
+        if self.queue_url:
+            return self.queue_url
+        return f"sqlite:///{(self.data_dir / 'queue.sqlite3').resolve()}"
 
     @property
     def model_cache_dir(self) -> Path:
@@ -119,7 +165,7 @@ class Settings(BaseSettings):
 
     @property
     def voice_cache_dir(self) -> Path:
-        return self.data_dir / "voices"
+        return self.shared_dir / "voices"
 
 
 @lru_cache(maxsize=1)

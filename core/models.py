@@ -247,3 +247,63 @@ class AuditLog(SQLModel, table=True):
     target_type: str | None = Field(default=None, max_length=40)
     target_id: int | None = None
     detail: str | None = Field(default=None, sa_column=Column(Text))
+
+
+# --- background jobs and login sessions ----------------------------------------------------
+
+
+class JobState(StrEnum):
+    queued = "queued"  # written and sent to the queue; no worker holds it
+    running = "running"  # a worker holds its lease (heartbeats extend ``lease_until``)
+    done = "done"
+    failed = "failed"  # the work failed, or its workers died ``max_attempts`` times
+
+
+class JobKind(StrEnum):
+    analyse = "analyse"  # analyse a stored attempt (practice or calibration)
+    rescore = "rescore"  # analyse an analysed attempt again (new model, new rubric)
+    voice = "voice"  # render one customer line (payload: scenario_id, turn_id)
+    voices = "voices"  # find every customer line not rendered yet and enqueue it
+    retention = "retention"  # the data-rights retention sweep
+
+
+class Job(SQLModel, table=True):
+    """The durable state of one background job. The queue (core.queue) only carries its id: a
+    job is claimed here, atomically, so it never runs twice at once whatever the transport."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: JobKind = Field(sa_type=String(20), index=True)
+    target_id: int | None = Field(default=None, index=True)  # the attempt, for analyse/rescore
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    dedupe_key: str | None = Field(default=None, index=True, max_length=200)
+    state: JobState = Field(default=JobState.queued, index=True, sa_type=String(20))
+    attempts: int = 0
+    max_attempts: int = 3
+    lease_until: datetime | None = Field(default=None, index=True)
+    heartbeat_at: datetime | None = None
+    worker_id: str | None = Field(default=None, max_length=120)
+    stage: str | None = Field(default=None, max_length=40)
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    dispatched_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class UserSession(SQLModel, table=True):
+    """One login. The browser holds a random token in an HttpOnly cookie; only its SHA-256 is
+    stored. ``ticket_hash`` is the one-time, short-lived ticket the login form hands to the
+    cookie route (core.sessions). ``fingerprint`` ties it to the user's role, password and
+    active flag: a change to any of them ends the session."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    token_hash: str | None = Field(default=None, index=True, unique=True, max_length=64)
+    ticket_hash: str | None = Field(default=None, index=True, unique=True, max_length=64)
+    ticket_expires_at: datetime | None = None
+    fingerprint: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    user_agent: str = Field(default="", max_length=300)

@@ -29,6 +29,9 @@ def _reset_caches() -> None:
 
     get_settings.cache_clear()
     db._engine_for.cache_clear()
+    from core import queue
+
+    queue.reset_cache()
     catalogue.cache_clear()
 
 
@@ -74,6 +77,8 @@ def _configure(monkeypatch, data_dir: Path, url: str, **extra: str) -> None:
     monkeypatch.setenv("DOJO_DATA_DIR", str(data_dir))
     monkeypatch.setenv("DOJO_DATABASE_URL", url)
     monkeypatch.setenv("DOJO_DEMO_MODE", "false")
+    # Background jobs run at once in the test's own process (tests/jobs start real workers).
+    monkeypatch.setenv("DOJO_QUEUE_URL", "immediate")
     for key, value in extra.items():
         monkeypatch.setenv(f"DOJO_{key.upper()}", value)
     _reset_caches()
