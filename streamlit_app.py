@@ -32,8 +32,8 @@ def login_page() -> None:
     shell.login_form()
 
 
-def logout() -> None:
-    st.session_state.pop(shell.SESSION_USER, None)
+def logout(viewer) -> None:
+    shell.sign_out(viewer)  # audited
     if settings.sso_enabled and getattr(st, "user", None) and st.user.is_logged_in:
         st.logout()
     st.rerun()
@@ -63,6 +63,6 @@ else:
         st.caption(shell.tr("app.signed_in_as", name=viewer.display_name,
                          role=shell.tr(f"role.{Role(viewer.role).value}")))
         if st.button(shell.tr("app.logout"), icon=":material/logout:"):
-            logout()
+            logout(viewer)
     language_switch()
     current.run()

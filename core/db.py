@@ -83,3 +83,8 @@ def session_scope() -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+def new_session() -> Session:
+    """A new session on the configured database; the caller commits and closes it (``with``)."""
+    return Session(get_engine(), expire_on_commit=False)

@@ -7,6 +7,7 @@ import importlib
 
 from sqlmodel import Session, func, select
 
+from core.access import SYSTEM
 from core.config import get_settings
 from core.db import get_engine
 from core.models import Role, TrainerTeam, User
@@ -54,7 +55,8 @@ def seed_demo(session: Session | None = None) -> bool:
         people = {}
         for username, name, role, team in DEMO_PEOPLE:
             people[username] = create_user(session, username=username, display_name=name,
-                                           role=role, password=password, team_name=team)
+                                           role=role, password=password, team_name=team,
+                                           viewer=SYSTEM)
         session.flush()
         for trainer, team_names in DEMO_COACHING.items():
             for name in team_names:
@@ -80,8 +82,8 @@ def seed_demo(session: Session | None = None) -> bool:
 # The areas that own demo content, in order: each is "module:function", and the function is
 # ``seed_demo(session, people: dict[str, User]) -> None`` (people by username; flush, no commit).
 DEMO_CONTENT_HOOKS = [
-    "services.practice:seed_demo",
-    "services.review:seed_demo",
+    "demo.practice:seed_demo",
+    "demo.review:seed_demo",
     "services.checkin:seed_demo",
     "services.incidents:seed_demo",
 ]

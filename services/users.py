@@ -1,4 +1,10 @@
-"""User and team management: the data functions behind the admin page and the CLI."""
+"""User and team management: the data functions behind the admin page and the CLI.
+
+Every change needs a viewer that ``core.access.can_manage_users`` allows: an admin from the page,
+``core.access.SYSTEM`` from the CLI and the demo seeding. Refusals are :class:`UserError`
+(invalid input), :class:`core.errors.NotFound` and :class:`core.errors.NotAllowed`. Functions
+flush; the caller commits. No streamlit here.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +17,18 @@ from sqlmodel import Session, select
 from core import audit
 from core.access import Viewer, can_manage_users
 from core.auth import MIN_PASSWORD_LENGTH, hash_password
+from core.errors import Invalid, NotAllowed, NotFound
 from core.models import Role, Team, TrainerTeam, User, UserPublic
 
 
-class UserError(ValueError):
-    """A refused change; ``key`` is an i18n key, ``values`` its parameters."""
-
-    def __init__(self, key: str, **values: object):
-        super().__init__(key)
-        self.key = key
-        self.values = values
+class UserError(Invalid):
+    """A refused change; ``key`` is an i18n key (``core/strings/admin.toml``), ``values`` its
+    parameters."""
 
 
-def _require_admin(viewer: Viewer | None) -> None:
-    if viewer is not None and not can_manage_users(viewer):
-        raise PermissionError("only admins manage users")
+def _require_admin(viewer: Viewer) -> None:
+    if not can_manage_users(viewer):
+        raise NotAllowed()
 
 
 def get_or_create_team(session: Session, name: str) -> Team:
@@ -55,9 +58,9 @@ def create_user(
     role: Role | str,
     password: str,
     team_name: str | None = None,
-    viewer: Viewer | None = None,
+    viewer: Viewer,
 ) -> User:
-    """Create an account. ``viewer`` is None only for operators' commands and demo seeding."""
+    """Create an account (``viewer``: an admin, or ``access.SYSTEM`` for the CLI and demo)."""
     _require_admin(viewer)
     username = username.strip()
     if not username:
@@ -82,10 +85,9 @@ def create_user(
     session.flush()
     if role == Role.trainer and team is not None:
         session.add(TrainerTeam(trainer_id=user.id, team_id=team.id))
-    audit.record(session, action=audit.Action.user_created,
-                 actor_id=viewer.id if viewer else None,
-                 actor_name=viewer.username if viewer else "system",
-                 target_type="user", target_id=user.id, detail=f"{username} ({role.value})")
+    audit.record_by(session, viewer, audit.Action.user_created, "user", user.id,
+                    f"{username} ({role.value})")
+    session.flush()
     return user
 
 
@@ -93,7 +95,7 @@ def update_user(
     session: Session,
     user_id: int,
     *,
-    viewer: Viewer | None,
+    viewer: Viewer,
     role: Role | str | None = None,
     team_name: str | None = None,
     active: bool | None = None,
@@ -103,10 +105,10 @@ def update_user(
     _require_admin(viewer)
     user = session.get(User, user_id)
     if user is None:
-        raise UserError("app.not_found")
+        raise NotFound()
     changes = []
     if role is not None and Role(role) != user.role:
-        if viewer is not None and user.id == viewer.id and Role(role) != Role.admin:
+        if user.id == viewer.id and Role(role) != Role.admin:
             raise UserError("admin.err_self")
         user.role = Role(role)
         changes.append(f"role={user.role}")
@@ -115,7 +117,7 @@ def update_user(
         user.team_id = team.id if team else None
         changes.append(f"team={team_name}")
     if active is not None and active != user.active:
-        if viewer is not None and user.id == viewer.id and not active:
+        if user.id == viewer.id and not active:
             raise UserError("admin.err_self")
         user.active = active
         changes.append(f"active={active}")
@@ -131,28 +133,24 @@ def update_user(
                 session.add(TrainerTeam(trainer_id=user.id, team_id=team.id))
         changes.append(f"coaches={','.join(trainer_team_names)}")
     session.add(user)
-    audit.record(session, action=audit.Action.user_changed,
-                 actor_id=viewer.id if viewer else None,
-                 actor_name=viewer.username if viewer else "system",
-                 target_type="user", target_id=user.id, detail="; ".join(changes))
+    audit.record_by(session, viewer, audit.Action.user_changed, "user", user.id, "; ".join(changes))
+    session.flush()
     return user
 
 
-def reset_password(session: Session, user_id: int, new_password: str, *, viewer: Viewer | None) -> None:
+def reset_password(session: Session, user_id: int, new_password: str, *, viewer: Viewer) -> None:
     _require_admin(viewer)
     if len(new_password) < MIN_PASSWORD_LENGTH:
         raise UserError("admin.err_password", n=MIN_PASSWORD_LENGTH)
     user = session.get(User, user_id)
     if user is None:
-        raise UserError("app.not_found")
+        raise NotFound()
     user.password_hash = hash_password(new_password)
     user.failed_logins = 0
     user.locked_until = None
     session.add(user)
-    audit.record(session, action=audit.Action.password_reset,
-                 actor_id=viewer.id if viewer else None,
-                 actor_name=viewer.username if viewer else "system",
-                 target_type="user", target_id=user.id)
+    audit.record_by(session, viewer, audit.Action.password_reset, "user", user.id)
+    session.flush()
 
 
 def trainer_team_names(session: Session, user_id: int) -> list[str]:
@@ -172,7 +170,7 @@ class ImportReport:
     errors: list[tuple[int, str, dict]] = field(default_factory=list)  # (line, i18n key, values)
 
 
-def import_users_csv(session: Session, data: bytes | str, *, viewer: Viewer | None) -> ImportReport:
+def import_users_csv(session: Session, data: bytes | str, *, viewer: Viewer) -> ImportReport:
     """Create users from CSV (header: username,display_name,role,team,password).
 
     Each row stands alone: a bad row is reported with its line number and skipped, the good rows

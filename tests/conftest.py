@@ -120,12 +120,13 @@ def session(app_env) -> Iterator[Session]:
 @pytest.fixture
 def make_user(session):
     """``make_user("sato", role="staff", team="東京")`` → User (password "password123")."""
+    from core.access import SYSTEM
     from services.users import create_user
 
     def make(username: str, *, role: str = "staff", team: str | None = None,
              password: str = "password123", display_name: str | None = None):
         user = create_user(session, username=username, display_name=display_name or username,
-                           role=role, password=password, team_name=team)
+                           role=role, password=password, team_name=team, viewer=SYSTEM)
         session.commit()
         return user
 

@@ -1,17 +1,20 @@
 """Streamlit glue shared by the router and every page: start-up, the signed-in viewer, the page
-guard and translated strings. Pages stay thin: they read widgets, call a service, render."""
+guard, database sessions, translated strings and refusals. Pages stay thin: they read widgets,
+call a service, render. Pages get their sessions here (:func:`session`), so they never import
+sqlmodel; services flush and the page commits (``s.commit()``) what it asked for."""
 
 from __future__ import annotations
 
 import streamlit as st
-from sqlmodel import Session
 
 from core import auth
 from core.access import Viewer, may_open, viewer_for
 from core.config import get_settings
-from core.db import get_engine, init_db
+from core.db import init_db, new_session
+from core.errors import Refusal
 from core.i18n import t
 from core.models import User
+from demo.seed import seed_demo
 
 SESSION_USER = "user_id"
 SESSION_LANG = "lang"
@@ -23,8 +26,6 @@ def _bootstrap(database_url: str) -> bool:
     """Once per process and database: migrate to head, seed demo data in demo mode."""
     init_db()
     if get_settings().demo_mode:
-        from demo.seed import seed_demo
-
         seed_demo()
     return True
 
@@ -42,9 +43,28 @@ def tr(key: str, **values: object) -> str:
     return t(key, lang(), **values)
 
 
-def session() -> Session:
-    """A new database session (use as a context manager; commit explicitly)."""
-    return Session(get_engine(), expire_on_commit=False)
+def refusal_text(e: Refusal) -> str:
+    """A refusal's catalogue text in the viewer's language."""
+    return tr(e.key, **e.values)
+
+
+def show_refusal(e: Refusal) -> None:
+    """Show a refusal (any kind of the :class:`core.errors.Refusal` family) as an error box."""
+    st.error(refusal_text(e))
+
+
+def session():
+    """A new database session (``core.db.new_session``; use as a context manager and commit
+    explicitly). Pages get their sessions here and never import sqlmodel."""
+    return new_session()
+
+
+def sign_out(viewer: Viewer) -> None:
+    """Audit the logout and forget the signed-in user (the router reruns afterwards)."""
+    with session() as s:
+        auth.logout(s, viewer)
+        s.commit()
+    st.session_state.pop(SESSION_USER, None)
 
 
 def current_viewer() -> Viewer | None:

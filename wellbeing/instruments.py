@@ -14,9 +14,11 @@ Sources (see /work/shared/notes/domain.md, "Check-in instruments"):
   worsening can be computed (:mod:`wellbeing.flags`).
 
 Everything here is plain data and pure functions; answers are validated before any score is
-computed (a wrong item count or an out-of-range answer raises :class:`ValueError`). Bad input
-of any kind, a wrong type included, raises ValueError (hence the `noqa: TRY004`s): callers catch
-one exception type.
+computed (a wrong item count or an out-of-range answer raises :class:`AnswerError`, a
+``ValueError``). Bad answers of any kind, a wrong type included, raise AnswerError: callers
+catch one exception type. Its ``str()`` says what is wrong in English
+(logs, the CLI); its ``key`` and ``values`` name the message a person reads (a key of the app's
+catalogue, ``checkin.err_*``), which the app's services turn into a refusal.
 """
 
 from __future__ import annotations
@@ -28,6 +30,18 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from wellbeing.texts import Text
+
+
+class AnswerError(ValueError):
+    """Bad check-in answers. ``str(e)``: the English detail; ``key``/``values``: the catalogue
+    message shown to the person (``checkin.err_who5``, ``checkin.err_k6``, ``checkin.err_job``,
+    ``checkin.err_free_text_long``)."""
+
+    def __init__(self, message: str, key: str = "checkin.err_job", **values: object):
+        super().__init__(message)
+        self.key = key
+        self.values = values
+
 
 # --- constants of the domain ---------------------------------------------------------------------
 
@@ -70,6 +84,11 @@ class Instrument:
         return len(self.items)
 
     @property
+    def key(self) -> str:
+        """The catalogue key of the message for bad answers to this instrument."""
+        return f"checkin.err_{self.id}"
+
+    @property
     def min_answer(self) -> int:
         return min(c.value for c in self.choices)
 
@@ -82,32 +101,35 @@ class Instrument:
         return self.n_items * self.max_answer
 
     def validate(self, answers: Iterable[Any]) -> tuple[int, ...]:
-        """Return the answers as a tuple of ints, or raise ValueError saying what is wrong.
+        """Return the answers as a tuple of ints, or raise AnswerError saying what is wrong.
 
         Accepts any integer type (``int``, numpy integers) but not ``bool``, floats or strings.
         """
         if isinstance(answers, (str, bytes)) or answers is None:
-            raise ValueError(f"{self.id}: answers must be a list of {self.n_items} integers")
+            raise AnswerError(f"{self.id}: answers must be a list of {self.n_items} integers", self.key)
         try:
             values = list(answers)
         except TypeError:
-            raise ValueError(
-                f"{self.id}: answers must be a list of {self.n_items} integers"
+            raise AnswerError(
+                f"{self.id}: answers must be a list of {self.n_items} integers", self.key
             ) from None
         if len(values) != self.n_items:
-            raise ValueError(f"{self.id}: expected {self.n_items} answers, got {len(values)}")
+            raise AnswerError(f"{self.id}: expected {self.n_items} answers, got {len(values)}",
+                              self.key)
         out: list[int] = []
         for i, v in enumerate(values, start=1):
             if isinstance(v, bool):
-                raise ValueError(f"{self.id}: item {i} must be an integer, got {v!r}")  # noqa: TRY004
+                raise AnswerError(f"{self.id}: item {i} must be an integer, got {v!r}",
+                                  self.key)
             try:
                 iv = operator.index(v)
             except TypeError:
-                raise ValueError(f"{self.id}: item {i} must be an integer, got {v!r}") from None
+                raise AnswerError(f"{self.id}: item {i} must be an integer, got {v!r}",
+                                  self.key) from None
             if not self.min_answer <= iv <= self.max_answer:
-                raise ValueError(
+                raise AnswerError(
                     f"{self.id}: item {i} must be between {self.min_answer} and "
-                    f"{self.max_answer}, got {iv}"
+                    f"{self.max_answer}, got {iv}", self.key
                 )
             out.append(iv)
         return tuple(out)
@@ -272,11 +294,11 @@ class JobItem:
         return len(self.levels) - 1
 
     def index(self, key: str) -> int:
-        """Rank of an answer key (0 = best). Raises ValueError for an unknown key."""
+        """Rank of an answer key (0 = best). Raises AnswerError for an unknown key."""
         try:
             return self.keys.index(key)
         except ValueError:
-            raise ValueError(
+            raise AnswerError(
                 f"job item {self.id!r}: unknown answer {key!r}; expected one of {list(self.keys)}"
             ) from None
 
@@ -371,7 +393,7 @@ FREE_TEXT_PROMPT = Text(
 class JobAnswers:
     """The job part of one check-in. Answers are level keys of :data:`JOB_ITEMS`.
 
-    Validated on construction (ValueError on an unknown key, kinds given with exposure "none",
+    Validated on construction (AnswerError on an unknown key, kinds given with exposure "none",
     an unknown kind, or free text over ``MAX_FREE_TEXT_CHARS``). ``harassment_kinds`` may be
     empty even when exposure is reported (ticking kinds is optional).
     """
@@ -389,28 +411,29 @@ class JobAnswers:
             value = getattr(self, item.id)
             if not isinstance(value, str):
                 msg = f"job item {item.id!r}: answer must be a key string, got {value!r}"
-                raise ValueError(msg)  # noqa: TRY004
+                raise AnswerError(msg)
             item.index(value)
         if isinstance(self.harassment_kinds, str):
-            raise ValueError("harassment_kinds must be a collection of kind keys, not a string")  # noqa: TRY004
+            raise AnswerError("harassment_kinds must be a collection of kind keys, not a string")
         kinds = frozenset(self.harassment_kinds)
         unknown = sorted(kinds - HARASSMENT_KINDS.keys())
         if unknown:
-            raise ValueError(
+            raise AnswerError(
                 f"unknown harassment kind(s) {unknown}; expected some of {list(HARASSMENT_KINDS)}"
             )
         if kinds and self.harassment == "none":
-            raise ValueError("harassment kinds were given but harassment exposure is 'none'")
+            raise AnswerError("harassment kinds were given but harassment exposure is 'none'")
         object.__setattr__(self, "harassment_kinds", kinds)
         if not isinstance(self.one_on_one, bool):
-            raise ValueError(f"one_on_one must be True or False, got {self.one_on_one!r}")  # noqa: TRY004
+            raise AnswerError(f"one_on_one must be True or False, got {self.one_on_one!r}")
         if self.free_text is None:
             object.__setattr__(self, "free_text", "")
         if not isinstance(self.free_text, str):
-            raise ValueError("free_text must be a string")  # noqa: TRY004
+            raise AnswerError("free_text must be a string")
         if len(self.free_text) > MAX_FREE_TEXT_CHARS:
-            raise ValueError(
-                f"free text is {len(self.free_text)} characters; at most {MAX_FREE_TEXT_CHARS}"
+            raise AnswerError(
+                f"free text is {len(self.free_text)} characters; at most {MAX_FREE_TEXT_CHARS}",
+                "checkin.err_free_text_long", n=MAX_FREE_TEXT_CHARS,
             )
 
     def level(self, item_id: str) -> int:
@@ -435,7 +458,7 @@ class JobAnswers:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> JobAnswers:
-        """Inverse of :meth:`to_dict`. Unknown keys raise ValueError; missing keys take the
+        """Inverse of :meth:`to_dict`. Unknown keys raise AnswerError; missing keys take the
         defaults (the best level)."""
         allowed = {
             "harassment",
@@ -448,12 +471,12 @@ class JobAnswers:
         }
         extra = sorted(set(data) - allowed)
         if extra:
-            raise ValueError(f"unknown job answer field(s): {extra}")
+            raise AnswerError(f"unknown job answer field(s): {extra}")
         kw = dict(data)
         if "harassment_kinds" in kw:
             kinds = kw["harassment_kinds"]
             if isinstance(kinds, str) or not isinstance(kinds, Iterable):
-                raise ValueError("harassment_kinds must be a list of kind keys")
+                raise AnswerError("harassment_kinds must be a list of kind keys")
             kw["harassment_kinds"] = frozenset(kinds)
         return cls(**kw)
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from core import clock, storage
+from core import access, clock, storage
 from core.access import viewer_for
 from core.audit import Action
 from core.models import Attempt, AttemptStatus, AuditLog, Comment, Review, utcnow
@@ -120,7 +120,8 @@ def make_user_any(any_db_env):
     def make(username, *, role="staff", team=None, display_name=None):
         with Session(get_engine(), expire_on_commit=False) as s:
             user = create_user(s, username=username, display_name=display_name or username,
-                               role=role, password="password123", team_name=team)
+                               role=role, password="password123", team_name=team,
+                               viewer=access.SYSTEM)
             s.commit()
             return user
 
