@@ -14,3 +14,7 @@ class AnalysisError(Exception):
         self.code = code
         self.message_ja = message_ja
         self.message_en = message_en
+
+    def message(self, lang: str = "ja") -> str:
+        """The message in ``lang`` ("ja" or "en"; anything else gets the Japanese)."""
+        return self.message_en if lang == "en" else self.message_ja

@@ -3,8 +3,9 @@
 Every weight and band lives in ``analysis/bands.toml`` with its source. Content (rubric) and
 delivery (how it sounded) are weighted 70/30 by default; without a rubric the delivery score
 alone is scaled to 100. Each checked item yields a :class:`Deduction` (``points`` 0 when
-nothing was deducted) with a short Japanese explanation and, when points were lost, ONE
-concrete tip.
+nothing was deducted) with a short explanation and, when points were lost, ONE concrete tip,
+each in Japanese and English (``Deduction.explanation(lang)``, ``Deduction.tip(lang)``).
+Rubric labels and tips come from the scenario and stay Japanese inside the English texts.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from analysis.rubric_match import RubricResult
+from analysis.vad import LONG_PAUSE_S
 
 BANDS_PATH = Path(__file__).with_name("bands.toml")
 CONTENT = "content"
 DELIVERY = "delivery"
+LANGUAGES = ("ja", "en")  # every text of bands.toml is Japanese, with its English as `<key>_en`
+DEFAULT_LANG = "ja"
 
 
 @dataclass
@@ -35,6 +39,17 @@ class Deduction:
     explanation_ja: str
     tip_ja: str = ""  # one concrete tip; empty only when nothing was lost
     value: float | None = None  # the metric value judged, when there is one
+    explanation_en: str = ""  # empty in results stored before English was added
+    tip_en: str = ""
+
+    def explanation(self, lang: str = DEFAULT_LANG) -> str:
+        """The explanation in ``lang`` ("ja" or "en"); Japanese when there is no English."""
+        return (self.explanation_en if lang == "en" else "") or self.explanation_ja
+
+    def tip(self, lang: str = DEFAULT_LANG) -> str:
+        """The tip in ``lang`` ("ja" or "en"); Japanese when there is no English; "" when
+        nothing was lost."""
+        return (self.tip_en if lang == "en" else "") or self.tip_ja
 
 
 @dataclass
@@ -108,6 +123,36 @@ def _fmt(template: str, **kw: Any) -> str:
         return template
 
 
+def band_text(entry: Mapping[str, Any], key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
+    """A text of ``bands.toml`` in one language, filled in.
+
+    Parameters
+    ----------
+    entry : mapping
+        A table of the bands file (``[content]``, a ``[delivery.*]`` item or one of its bands).
+    key : str
+        The Japanese key (``"explanation"``, ``"tip"``, ``"good"``, ``"missing_tip"``…); the
+        English is ``key + "_en"``.
+    lang : {"ja", "en"}, default "ja"
+        The language; English falls back to the Japanese when the file has no English text.
+    **values
+        Placeholders (``value``, ``pct``, ``long_pause_s``, ``label``…); a template whose
+        placeholder is missing is returned unformatted.
+
+    Returns
+    -------
+    str
+        The text, ``""`` when the entry has none.
+    """
+    template = (entry.get(f"{key}_en") if lang == "en" else None) or entry.get(key, "")
+    return _fmt(template, **values)
+
+
+def _texts(entry: Mapping[str, Any], key: str, **values: Any) -> tuple[str, str]:
+    """(Japanese, English) of one text."""
+    return band_text(entry, key, "ja", **values), band_text(entry, key, "en", **values)
+
+
 def _band(value: float, bands: list[dict]) -> dict | None:
     for b in bands:
         if b.get("min", -math.inf) <= value < b.get("max", math.inf):
@@ -143,89 +188,86 @@ def _delivery_items(metrics: Mapping[str, Any], cfg: dict, total_points: float) 
         value = float(metrics[item["metric"]])
         max_points = total_points * item["weight"] / weight_sum if weight_sum else 0.0
         band = _band(value, item.get("bands", []))
-        kw = {"value": value, "pct": value * 100}
+        kw = {"value": value, "pct": value * 100, "long_pause_s": LONG_PAUSE_S}
         if band is None:
+            ja, en = _texts(item, "good", **kw)
             out.append(
                 Deduction(
                     key,
                     DELIVERY,
                     0.0,
                     round(max_points, 2),
-                    _fmt(item.get("good", ""), **kw),
+                    ja,
                     "",
                     value,
+                    explanation_en=en,
                 )
             )
         else:
+            ja, en = _texts(band, "explanation", **kw)
+            tip_ja, tip_en = _texts(band, "tip", **kw)
             out.append(
                 Deduction(
                     key,
                     DELIVERY,
                     round(max_points * band["deduct"], 2),
                     round(max_points, 2),
-                    _fmt(band["explanation"], **kw),
-                    band["tip"],
+                    ja,
+                    tip_ja,
                     value,
+                    explanation_en=en,
+                    tip_en=tip_en,
                 )
             )
     return out
 
 
 def _content_items(rr: RubricResult, cfg: dict, total_points: float) -> list[Deduction]:
+    """Content items. A scenario's own tip (``PhraseGroup.tip``) is Japanese only: its English
+    is left empty, so the English UI shows it as written."""
     c = cfg["content"]
     out: list[Deduction] = []
     weight_sum = sum(g.weight for g in rr.required)
     for g in rr.required:
-        pts = total_points * g.weight / weight_sum if weight_sum else 0.0
+        pts = round(total_points * g.weight / weight_sum if weight_sum else 0.0, 2)
+        key = f"required:{g.id}"
         if g.found:
-            out.append(
-                Deduction(
-                    f"required:{g.id}",
-                    CONTENT,
-                    0.0,
-                    round(pts, 2),
-                    _fmt(c["found_explanation"], label=g.label, matched=g.matched_text),
-                )
-            )
+            ja, en = _texts(c, "found_explanation", label=g.label, matched=g.matched_text)
+            out.append(Deduction(key, CONTENT, 0.0, pts, ja, explanation_en=en))
         else:
-            tip = g.tip or _fmt(c["missing_tip"], example=g.example or g.label)
+            ja, en = _texts(c, "missing_explanation", label=g.label)
+            if g.tip:
+                tip_ja, tip_en = g.tip, ""
+            else:
+                tip_ja, tip_en = _texts(c, "missing_tip", example=g.example or g.label)
             out.append(
-                Deduction(
-                    f"required:{g.id}",
-                    CONTENT,
-                    round(pts, 2),
-                    round(pts, 2),
-                    _fmt(c["missing_explanation"], label=g.label),
-                    tip,
-                )
+                Deduction(key, CONTENT, pts, pts, ja, tip_ja, explanation_en=en, tip_en=tip_en)
             )
+    ng_points = float(c["ng_points"])
     for g in rr.ng_found:
+        ja, en = _texts(c, "ng_explanation", label=g.label, matched=g.matched_text)
+        tip_ja, tip_en = (g.tip, "") if g.tip else _texts(c, "ng_tip")
         out.append(
             Deduction(
-                f"ng:{g.id}",
-                CONTENT,
-                float(c["ng_points"]),
-                float(c["ng_points"]),
-                _fmt(c["ng_explanation"], label=g.label, matched=g.matched_text),
-                g.tip or c["ng_tip"],
+                f"ng:{g.id}", CONTENT, ng_points, ng_points, ja, tip_ja,
+                explanation_en=en, tip_en=tip_en,
             )
-        )
+        )  # fmt: skip
     over = rr.over_limit
     if over:
         worst = max(over, key=lambda a: a.yen)
+        points = float(c["over_limit_points"])
+        ja, en = _texts(c, "over_limit_explanation", limit=rr.max_refund_yen, yen=worst.yen)
+        tip_ja, tip_en = _texts(c, "over_limit_tip")
         out.append(
             Deduction(
-                "authority",
-                CONTENT,
-                float(c["over_limit_points"]),
-                float(c["over_limit_points"]),
-                _fmt(c["over_limit_explanation"], limit=rr.max_refund_yen, yen=worst.yen),
-                c["over_limit_tip"],
-                float(worst.yen),
+                "authority", CONTENT, points, points, ja, tip_ja, float(worst.yen),
+                explanation_en=en, tip_en=tip_en,
             )
-        )
+        )  # fmt: skip
     elif rr.max_refund_yen is not None and rr.escalation is not None and rr.escalation.found:
-        out.append(Deduction("authority", CONTENT, 0.0, 0.0, c["escalation_good"]))
+        ja, en = _texts(c, "escalation_good")
+        out.append(Deduction("authority", CONTENT, 0.0, 0.0, ja, explanation_en=en))
     return out
 
 

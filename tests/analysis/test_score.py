@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import math
+import re
 
 import pytest
 
@@ -48,49 +50,67 @@ def test_all_good_without_rubric_is_100_delivery_only():
     assert all(d.points == 0 for d in s.items)
 
 
-@pytest.mark.parametrize(
-    "key, metric, value, fraction",
-    [
-        ("pace", "morae_per_s_span", 6.99, 0.0),
-        ("pace", "morae_per_s_span", 7.0, 0.5),  # min is inclusive
-        ("pace", "morae_per_s_span", 8.49, 0.5),
-        ("pace", "morae_per_s_span", 8.5, 1.0),
-        ("pace", "morae_per_s_span", 5.0, 0.0),
-        ("pace", "morae_per_s_span", 4.99, 0.5),
-        ("pace", "morae_per_s_span", 3.99, 1.0),
-        ("fillers", "filler_ratio", 0.0399, 0.0),
-        ("fillers", "filler_ratio", 0.04, 0.5),
-        ("fillers", "filler_ratio", 0.08, 1.0),
-        ("silence", "long_pause_count", 0, 0.0),
-        ("silence", "long_pause_count", 1, 0.5),
-        ("silence", "long_pause_count", 2, 1.0),
-        ("pitch_spread", "f0_sd_st", 0.99, 1.0),
-        ("pitch_spread", "f0_sd_st", 1.0, 0.5),
-        ("pitch_spread", "f0_sd_st", 1.5, 0.0),
-        ("pitch_spread", "f0_sd_st", 4.49, 0.0),
-        ("pitch_spread", "f0_sd_st", 4.5, 0.5),
-        ("pitch_spread", "f0_sd_st", 6.0, 1.0),
-        ("loudness", "loudness_dbfs", -41.0, 1.0),
-        ("loudness", "loudness_dbfs", -35.0, 0.5),
-        ("loudness", "loudness_dbfs", -32.0, 0.0),
-        ("loudness", "loudness_dbfs", -6.0, 0.5),
-        ("clipping", "clipping_ratio", 0.0009, 0.0),
-        ("clipping", "clipping_ratio", 0.001, 0.5),
-        ("clipping", "clipping_ratio", 0.01, 1.0),
-        ("noise", "snr_db", 20.0, 0.0),
-        ("noise", "snr_db", 19.9, 0.5),
-        ("noise", "snr_db", 9.9, 1.0),
-    ],
-)
-def test_delivery_band_edges(key, metric, value, fraction):
-    s = S.score(with_(**{metric: value}))
-    d = item(s, key)
-    assert d.points == pytest.approx(d.max_points * fraction, abs=0.01)
-    assert s.total == pytest.approx(100 - d.points, abs=0.1)
-    if fraction:
-        assert d.explanation_ja and d.tip_ja
+EPS = 1e-3  # below an edge (baseline metrics are rounded to 3 decimals)
+USUAL_INPUT = {  # metric relative to BASE -> the measured metric that produces it
+    "f0_vs_usual_st": ("f0_median_hz", lambda st: 220.0 * 2 ** (st / 12)),
+    "pace_vs_usual_ratio": ("morae_per_s_span", lambda ratio: 6.0 * ratio),
+}
+
+
+def band_edge_cases() -> list[tuple[str, float, float]]:
+    """(item, metric value, fraction deducted) on both sides of every edge in bands.toml:
+    a band's ``min`` is inclusive, its ``max`` exclusive; next to an edge lies the band that
+    shares the edge, or no band (nothing deducted)."""
+    cases = []
+    for key, it in S.load_bands()["delivery"].items():
+        bands = it["bands"]
+
+        def beside(edge: float, side: str, bands: list = bands) -> float:
+            return next((b["deduct"] for b in bands if b.get(side) == edge), 0.0)
+
+        for b in bands:
+            if "min" in b:
+                cases += [
+                    (key, b["min"], b["deduct"]),
+                    (key, b["min"] - EPS, beside(b["min"], "max")),
+                ]
+            if "max" in b:
+                cases += [
+                    (key, b["max"] - EPS, b["deduct"]),
+                    (key, b["max"], beside(b["max"], "min")),
+                ]
+    return list(dict.fromkeys(cases))  # an edge shared by two bands once
+
+
+@pytest.mark.parametrize("key, value, fraction", band_edge_cases())
+def test_delivery_band_edges(key, value, fraction):
+    metric = S.load_bands()["delivery"][key]["metric"]
+    if metric in USUAL_INPUT:
+        measured, to_input = USUAL_INPUT[metric]
+        s = S.score(with_(**{measured: to_input(value)}), baseline=BASE)
     else:
-        assert d.tip_ja == ""
+        s = S.score(with_(**{metric: value}))
+        assert s.total == pytest.approx(100 - item(s, key).points, abs=0.1)
+    d = item(s, key)
+    assert d.value == pytest.approx(value, abs=1e-6)
+    assert d.points == pytest.approx(d.max_points * fraction, abs=0.01)
+    if fraction:
+        assert d.explanation_ja and d.tip_ja and d.explanation_en and d.tip_en
+    else:
+        assert d.tip_ja == "" and d.tip_en == ""
+
+
+def test_band_edge_cases_cover_every_band():
+    cases = band_edge_cases()
+    for key, it in S.load_bands()["delivery"].items():
+        assert {c[2] for c in cases if c[0] == key} >= {b["deduct"] for b in it["bands"]} | {0.0}
+
+
+def test_bands_of_an_item_do_not_overlap():
+    for key, it in S.load_bands()["delivery"].items():
+        spans = sorted((b.get("min", -math.inf), b.get("max", math.inf)) for b in it["bands"])
+        for (_, hi), (lo, _) in itertools.pairwise(spans):
+            assert hi <= lo, key
 
 
 def test_delivery_weights_are_relative():
@@ -248,3 +268,59 @@ def test_bands_file_has_sources_and_complete_bands():
             assert "min" in b or "max" in b
     core = [it["weight"] for k, it in cfg["delivery"].items() if not k.endswith("_usual")]
     assert sum(core) == 100
+
+
+# --- English beside the Japanese ------------------------------------------------------------------
+def test_every_text_of_bands_toml_has_english_with_the_same_placeholders():
+    cfg = S.load_bands()
+    tables = [cfg["content"]]
+    for it in cfg["delivery"].values():
+        tables += [it, *it["bands"]]
+    names = re.compile(r"{(\w+)")
+    count = 0
+    for table in tables:
+        for k in ("good", "explanation", "tip", "missing_explanation", "missing_tip",
+                  "found_explanation", "ng_explanation", "ng_tip", "over_limit_explanation",
+                  "over_limit_tip", "escalation_good"):  # fmt: skip
+            if k in table:
+                en = table.get(f"{k}_en")
+                assert en and en != table[k], (k, table[k])
+                assert set(names.findall(en)) == set(names.findall(table[k])), (k, en)
+                assert not re.search(r"[\u3040-\u309f]", re.sub(r"「[^」]*」", "", en)), en
+                count += 1
+    assert count == 65
+
+
+def test_deductions_speak_english_when_asked():
+    rr = match_rubric("規則ですので、1万円お返しします。", RUBRIC)
+    s = S.score(with_(long_pause_count=1, filler_ratio=0.1), rr)
+    for d in s.items:
+        assert d.explanation("ja") == d.explanation_ja and d.explanation() == d.explanation_ja
+        assert d.explanation("en") == d.explanation_en and d.explanation_en
+        assert "{" not in d.explanation_en and "{" not in d.tip_en
+    silence = item(s, "silence")
+    assert silence.explanation("en") == "One silence of 3 s or more."
+    assert silence.tip("en").startswith("When you need time to think")
+    authority = item(s, "authority")
+    assert "¥10,000" in authority.explanation("en") and "¥5,000" in authority.explanation("en")
+    # a scenario's own tip is Japanese only: the English UI shows it as written
+    assert item(s, "required:empathy").tip("en") == "お気持ちを言葉にしましょう"
+    assert "apology" not in item(s, "required:apology").tip("en")  # example phrase kept as is
+    assert "申し訳ございません" in item(s, "required:apology").tip("en")
+
+
+def test_results_stored_before_english_fall_back_to_japanese():
+    old = {"key": "pace", "category": "delivery", "points": 1.5, "max_points": 3.0,
+           "explanation_ja": "少し速めです。", "tip_ja": "ゆっくり話しましょう。", "value": 7.2}  # fmt: skip
+    d = S.Deduction(**old)
+    assert d.explanation("en") == "少し速めです。" and d.tip("en") == "ゆっくり話しましょう。"
+
+
+def test_band_text_picks_the_language():
+    band = S.load_bands()["delivery"]["silence"]["bands"][0]
+    assert S.band_text(band, "explanation", value=4, long_pause_s=3.0).startswith("3 秒以上")
+    assert S.band_text(band, "explanation", "en", value=4, long_pause_s=3.0).startswith(
+        "4 silences"
+    )
+    assert S.band_text({"tip": "だけ"}, "tip", "en") == "だけ"
+    assert S.band_text({}, "tip", "en") == ""
