@@ -105,6 +105,26 @@ class Settings(BaseSettings):
     # Login
     lockout_attempts: int = 5
     lockout_minutes: int = 15
+    login_rate_limit_per_address: int = Field(
+        default=30, description="Failed logins from one client address in the window before "
+        "further tries from it are refused unchecked (0 = no limit). Behind a reverse proxy "
+        "every visitor may share one address: raise it or set 0 and limit at the proxy.")
+    login_rate_limit_per_username: int = Field(
+        default=10, description="Failed logins for one typed username (existing or not) in the "
+        "window before further tries for it are refused unchecked (0 = no limit).")
+    login_rate_window_minutes: int = 15
+    password_min_length: int = Field(
+        default=12, description="Shortest password accepted (NIST SP 800-63B: length, a list "
+        "of common passwords, no composition rules).")
+
+    # Exposure
+    environment: Literal["production", "development"] = Field(
+        default="production", description="development shows error details (tracebacks) in "
+        "the browser; production shows a Japanese error page with an error id and logs the "
+        "traceback on the server.")
+    bind_address: str = Field(
+        default="127.0.0.1", description="The address `make run` listens on. 127.0.0.1: this "
+        "computer only. 0.0.0.0: every network interface (other computers can connect).")
     session_idle_minutes: int = Field(default=30, description="A login ends after this long "
                                       "without any activity.")
     session_absolute_hours: int = Field(default=12, description="A login ends this long after "
