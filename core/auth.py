@@ -134,7 +134,7 @@ def authenticate(
                                  + f" (limit per {settings.login_rate_window_minutes} min;"
                                  f" summary every {SUMMARY_EVERY})"))
         return LoginResult(ok=False, reason="throttled")
-    canonical = validation.login_name(typed)
+    canonical = validation.login_name(username) if isinstance(username, str) else None
     user = None
     if canonical is not None and isinstance(password, str) and "\x00" not in password:
         user = session.exec(select(User).where(User.username == canonical)).first()
