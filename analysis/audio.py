@@ -49,8 +49,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "The audio file could not be read. It may be damaged or truncated. Please record again.",
     ),
     "unsupported": (
-        "対応していない音声形式です。WAV・FLAC・OGG・MP3 のいずれかを使ってください。",
-        "Unsupported audio format. Please use WAV, FLAC, OGG or MP3.",
+        f"対応していない音声形式です。{'・'.join(SUPPORTED_FORMATS)} のいずれかを使ってください。",
+        (
+            f"Unsupported audio format. Please use {', '.join(SUPPORTED_FORMATS[:-1])} or "
+            f"{SUPPORTED_FORMATS[-1]}."
+        ),
     ),
     "unsupported_rate": (
         "サンプリングレート {sr} Hz の音声には対応していません（8 kHz 以上が必要です）。",
@@ -79,17 +82,10 @@ class AudioError(AnalysisError, ValueError):
 
     code: machine-readable reason: "not_found", "unreadable", "unsupported", "empty",
         "too_short" or "too_long".
-    ``str(error)`` is the Japanese message.
+    ``str(error)`` is the Japanese message; ``error.message("en")`` the English.
     """
 
-    @classmethod
-    def make(cls, code: str, key: str | None = None, **fmt) -> AudioError:
-        """Build the error for ``code`` from the message table (``key`` picks a variant)."""
-        ja, en = _MESSAGES[key or code]
-        return cls(code, ja.format(**fmt), en.format(**fmt))
-
-    def __str__(self) -> str:
-        return self.message_ja
+    MESSAGES = _MESSAGES
 
 
 @dataclass

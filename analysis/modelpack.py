@@ -98,16 +98,11 @@ class ModelPackError(AnalysisError, RuntimeError):
     """The speech-recognition model is missing, corrupted or unusable.
 
     code: "missing_package", "corrupt_parts", "corrupt", "not_found", "incomplete_dir",
-        "bad_format" or "engine_mismatch". ``str(error)`` is the Japanese message.
+        "bad_format" or "engine_mismatch". ``str(error)`` is the Japanese message;
+        ``error.message("en")`` the English.
     """
 
-    @classmethod
-    def make(cls, code: str, **fmt) -> ModelPackError:
-        ja, en = _MESSAGES[code]
-        return cls(code, ja.format(**fmt), en.format(**fmt))
-
-    def __str__(self) -> str:
-        return self.message_ja
+    MESSAGES = _MESSAGES
 
 
 # --------------------------------------------------------------------------- hashing, stamps

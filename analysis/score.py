@@ -24,8 +24,7 @@ from analysis.vad import LONG_PAUSE_S
 BANDS_PATH = Path(__file__).with_name("bands.toml")
 CONTENT = "content"
 DELIVERY = "delivery"
-LANGUAGES = ("ja", "en")  # every text of bands.toml is Japanese, with its English as `<key>_en`
-DEFAULT_LANG = "ja"
+DEFAULT_LANG = "ja"  # every text of bands.toml is Japanese, with its English as `<key>_en`
 
 
 @dataclass

@@ -5,7 +5,9 @@ person's own check-in, the flag at watch / urgent, sharing one flag with HR. Con
 
 What an answer *means* (scores, levels, reasons, kind words, tips) comes from the pure
 ``wellbeing`` package; who may see what comes from :mod:`core.access`. ISO weeks are weeks of
-the company's calendar (``core.clock``). No streamlit here.
+the company's calendar (``core.clock``). Refusals are :class:`core.errors.Refusal`s (bad
+answers from the wellbeing package become :class:`core.errors.WellbeingError`); functions flush,
+the caller commits. Demo check-ins are seeded by :mod:`demo.checkin`. No streamlit here.
 
 Sharing model (Japan's Stress Check and APPI: health data is 要配慮個人情報):
 
@@ -19,9 +21,10 @@ Sharing model (Japan's Stress Check and APPI: health data is 要配慮個人情�
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -30,8 +33,8 @@ from sqlmodel import Session, select
 
 from core import access, audit
 from core.access import Viewer
-from core.clock import local_day_start, local_today
-from core.errors import WellbeingError
+from core.clock import local_day_start
+from core.errors import NotAllowed, WellbeingError
 from core.models import (
     Attempt,
     AttemptKind,
@@ -41,14 +44,12 @@ from core.models import (
     FlagLevel,
     OneOnOne,
     OneOnOneStatus,
-    Role,
-    User,
     utcnow,
 )
-from services.consent import give_consent
+from scenarios.loader import load_catalogue
 from services.one_on_one import queue_entry, request_for
 from wellbeing.flags import Assessment, Feedback, assess, feedback
-from wellbeing.instruments import HARASSMENT, JobAnswers, k6_due, week_start
+from wellbeing.instruments import HARASSMENT, AnswerError, JobAnswers, k6_due, week_start
 
 # Joins free texts inside one SQL aggregate (HR trends); never kept inside a stored text.
 TEXT_SEPARATOR = "\x1e"
@@ -92,6 +93,7 @@ class CheckInResult:
     flag: Flag | None
     one_on_one: OneOnOne | None
     harassment_roleplays: int
+    shared: bool = False  # the flag reaches HR (access.flag_is_shared)
 
 
 def _own_checkins_before(session: Session, user_id: int, week: date) -> list[CheckIn]:
@@ -113,7 +115,7 @@ def _k6_is_due(previous: Sequence[CheckIn], week: date) -> bool:
 def checkin_state(session: Session, viewer: Viewer, today: date) -> CheckInState:
     """This week's state for the viewer: consent, whether the K6 is due, this week's answers."""
     if not access.can_submit_checkin(viewer):
-        raise PermissionError("only staff check in")
+        raise NotAllowed()
     week = week_start(today)
     previous = _own_checkins_before(session, viewer.id, week)
     return CheckInState(
@@ -127,8 +129,6 @@ def checkin_state(session: Session, viewer: Viewer, today: date) -> CheckInState
 @lru_cache(maxsize=1)
 def harassment_scenario_ids() -> frozenset[str]:
     """Ids of the harassment (カスハラ) role-play scenarios in the catalogue."""
-    from scenarios.loader import load_catalogue
-
     return frozenset(s.id for s in load_catalogue().filter(harassment=True))
 
 
@@ -167,20 +167,30 @@ def _assess(session: Session, user_id: int, week: date, answers: CheckInAnswers,
     return a, feedback(a, answers.job, roleplays), roleplays
 
 
+@contextmanager
+def _answers_checked() -> Iterator[None]:
+    """Bad answers (the wellbeing package's AnswerError) become a WellbeingError, same key."""
+    try:
+        yield
+    except AnswerError as e:
+        raise WellbeingError(e.key, **e.values) from e
+
+
 def save_checkin(session: Session, viewer: Viewer, answers: CheckInAnswers | Mapping[str, Any],
                  today: date, *, scenario_ids: Collection[str] | None = None,
                  now: datetime | None = None) -> CheckInResult:
     """Store the viewer's check-in for ``today``'s ISO week (a second save that week edits it).
 
     The K6 is required when due and refused when not (``checkin.err_k6_due`` /
-    ``checkin.err_k6_not_due``); answers are validated by the wellbeing package (ValueError).
-    A flag is created or updated at watch/urgent; a one-on-one request is queued when asked.
+    ``checkin.err_k6_not_due``); answers are validated by the wellbeing package (its
+    ``AnswerError`` becomes a :class:`WellbeingError` with the same catalogue key). A flag is created or updated at watch/urgent; a one-on-one request is queued when asked.
     """
     if not access.can_submit_checkin(viewer):
-        raise PermissionError("only staff check in")
+        raise NotAllowed()
     if not access.has_consent(session, viewer.id, ConsentKind.wellbeing):
         raise WellbeingError("checkin.err_no_consent")
-    answers = CheckInAnswers.coerce(answers)
+    with _answers_checked():
+        answers = CheckInAnswers.coerce(answers)
     now = now or utcnow()
     week = week_start(today)
     due = _k6_is_due(_own_checkins_before(session, viewer.id, week), week)
@@ -188,7 +198,8 @@ def save_checkin(session: Session, viewer: Viewer, answers: CheckInAnswers | Map
         raise WellbeingError("checkin.err_k6_due")
     if not due and answers.k6 is not None:
         raise WellbeingError("checkin.err_k6_not_due")
-    a, fb, roleplays = _assess(session, viewer.id, week, answers, scenario_ids)
+    with _answers_checked():
+        a, fb, roleplays = _assess(session, viewer.id, week, answers, scenario_ids)
     job = answers.job
     row = _own_checkin(session, viewer.id, week) or CheckIn(user_id=viewer.id, week_start=week,
                                                            who5=[], who5_raw=0, who5_pct=0,
@@ -210,14 +221,15 @@ def save_checkin(session: Session, viewer: Viewer, answers: CheckInAnswers | Map
     flag = _sync_flag(session, row, [r.to_dict() for r in a.reasons], now)
     one = _sync_request(session, row, flag, now)
     session.flush()
-    return CheckInResult(row, a, fb, flag, one, roleplays)
+    shared = flag is not None and access.flag_is_shared(session, flag)
+    return CheckInResult(row, a, fb, flag, one, roleplays, shared)
 
 
 def checkin_result(session: Session, viewer: Viewer, checkin: CheckIn, *,
                    scenario_ids: Collection[str] | None = None) -> CheckInResult:
     """The result of a stored check-in of the viewer's own, as shown right after submitting."""
-    if not access.can_submit_checkin(viewer) or checkin.user_id != viewer.id:
-        raise PermissionError("a check-in is seen by its owner only")
+    if not access.can_see_checkin(viewer, checkin):
+        raise NotAllowed()
     job = _job_of(checkin)
     job = JobAnswers(**{**_job_fields(job), "one_on_one": checkin.wants_one_on_one,
                         "free_text": checkin.free_text or ""})
@@ -225,7 +237,8 @@ def checkin_result(session: Session, viewer: Viewer, checkin: CheckIn, *,
     a, fb, roleplays = _assess(session, viewer.id, checkin.week_start, answers, scenario_ids)
     flag = session.exec(select(Flag).where(Flag.checkin_id == checkin.id)).first()
     one = request_for(session, flag) if flag else None
-    return CheckInResult(checkin, a, fb, flag, one, roleplays)
+    shared = flag is not None and access.flag_is_shared(session, flag)
+    return CheckInResult(checkin, a, fb, flag, one, roleplays, shared)
 
 
 def _job_fields(job: JobAnswers) -> dict[str, Any]:
@@ -292,6 +305,13 @@ def _sync_request(session: Session, row: CheckIn, flag: Flag | None, now: dateti
     return one
 
 
+def own_trend(session: Session, viewer: Viewer, limit: int = 26) -> list[dict[str, Any]]:
+    """The viewer's own trend as plain points, oldest first: ``{"week": ISO date, "who5": %,
+    "k6": total or None}`` (drawn by ``ui.charts.own_checkin_charts``)."""
+    return [{"week": c.week_start.isoformat(), "who5": c.who5_pct, "k6": c.k6_total}
+            for c in my_checkins(session, viewer, limit)]
+
+
 def my_checkins(session: Session, viewer: Viewer, limit: int = 26) -> list[CheckIn]:
     """The viewer's own check-ins, oldest first (at most the last ``limit``)."""
     stmt = (select(CheckIn).where(access.checkins_filter(viewer))
@@ -311,7 +331,7 @@ def share_flag(session: Session, viewer: Viewer, flag_id: int,
     """
     flag = session.get(Flag, flag_id)
     if flag is None or not access.can_share_flag(viewer, flag):
-        raise PermissionError("a flag is shared by its owner only")
+        raise NotAllowed()
     now = now or utcnow()
     chosen = None if reason_codes is None else set(reason_codes)
     flag.reasons = [{**r, "share": chosen is None or r["code"] in chosen} for r in flag.reasons]
@@ -323,73 +343,3 @@ def share_flag(session: Session, viewer: Viewer, flag_id: int,
     session.flush()
     return flag
 
-
-# --- demo content ----------------------------------------------------------------------------------
-
-# (username, WHO-5 level 0–5 per week from 12 weeks ago to last week, share flags, misses)
-_DEMO_PROFILES = {
-    "sato": ([4] * 12, False, ()),
-    "suzuki": ([4, 4, 4, 4, 4, 4, 4, 4, 3, 3, 2, 2], True, ()),  # trending down, shares flags
-    "takahashi": ([3, 3, 4, 3, 3, 3, 3, 2, 2, 2, 1, 1], False, (5,)),  # down, does not share
-    "tanaka": ([4, 3, 4, 4, 3, 4, 4, 3, 4, 4, 3, 4], False, (2,)),
-    "ito": ([3, 4, 3, 4, 3, 4, 3, 4, 3, 4, 3, 3], False, ()),
-    "watanabe": ([5, 4, 4, 5, 4, 4, 5, 4, 4, 4, 4, 4], False, (9,)),
-    "yamamoto": ([4, 4, 3, 4, 4, 3, 4, 4, 4, 3, 4, 4], False, ()),
-    "nakamura": ([4, 4, 4, 3, 3, 3, 3, 2, 3, 2, 2, 2], False, (1,)),  # harassment weeks
-    "kobayashi": ([3, 4, 4, 4, 4, 3, 4, 4, 4, 4, 3, 4], False, ()),
-    "kimura": ([4, 4, 4, 4, 3, 4, 4, 4, 4, 3, 4, 4], False, ()),
-    "hayashi": ([3, 3, 4, 4, 3, 3, 4, 3, 3, 4, 3, 3], False, ()),
-    "shimizu": ([5, 4, 5, 4, 4, 5, 4, 4, 5, 4, 4, 4], False, ()),
-    "saito": ([4, 3, 3, 4, 4, 4, 3, 4, 4, 4, 4, 3], False, ()),
-    "yamaguchi": ([4, 4, 3, 4, 4, 4, 4, 3, 4, 4, 4, 4], False, ()),
-    "matsumoto": ([3, 4, 4, 3, 4, 4, 3, 4, 4, 3, 4, 4], False, ()),
-    "inoue": ([4, 4, 4, 4, 3, 4, 4, 4, 3, 3, 3, 3], False, ()),
-}
-
-
-def seed_demo(session: Session, people: Mapping[str, User], today: date | None = None) -> None:
-    """12 weeks of check-ins for the demo staff (hook of ``demo.seed``): some people trending
-    down, one with a flag shared by standing consent (suzuki), one with an unshared urgent flag
-    (takahashi), a small team (福岡サポート, 3 people) that trends must hide, a one-on-one
-    request and two harassment incidents. Flushes, never commits."""
-    import random
-
-    from core.access import viewer_for
-    from wellbeing.instruments import JOB_ITEMS
-
-    rng = random.Random(2026)
-    today = today or local_today()
-    this_week = week_start(today)
-    first = this_week - timedelta(weeks=12)
-    start = datetime.combine(first - timedelta(days=3), time(9), tzinfo=UTC)
-    for username, (levels, shares, misses) in _DEMO_PROFILES.items():
-        user = people.get(username)
-        if user is None or user.role != Role.staff:
-            continue
-        viewer = viewer_for(session, user)
-        give_consent(session, viewer, ConsentKind.wellbeing, now=start)
-        if shares:
-            give_consent(session, viewer, ConsentKind.share_flags, now=start)
-        weeks = [(i, first + timedelta(weeks=i), lv) for i, lv in enumerate(levels)]
-        weeks += [(12, this_week, levels[-1])] if username in ("sato", "ito") else []
-        for i, week, lv in weeks:
-            if i in misses:
-                continue
-            day = min(week + timedelta(days=2), today)
-            who5 = [max(0, min(5, lv + rng.choice((-1, 0, 0, 1)))) for _ in range(5)]
-            k6 = None
-            if checkin_state(session, viewer, day).k6_due:
-                k6 = [max(0, min(4, 4 - lv + rng.choice((-1, 0, 1)))) for _ in range(6)]
-            worse = 3 - min(lv, 3)  # 0 good … 2–3 worse, a rank into each job item
-            job = {item.id: item.keys[min(item.worst, max(0, worse + rng.choice((-1, 0, 0))))]
-                   for item in JOB_ITEMS}
-            if username == "nakamura" and i >= 7:
-                job["harassment"] = "two_three" if i < 11 else "four_plus"
-                job["harassment_kinds"] = ["abusive_language", "long_calls"]
-            else:
-                job["harassment"] = "none"
-            job["one_on_one"] = username == "tanaka" and i == 10
-            at = datetime.combine(day, time(10), tzinfo=UTC)
-            save_checkin(session, viewer, {"who5": who5, "k6": k6, "job": job}, day,
-                         scenario_ids=frozenset(), now=at)
-    session.flush()

@@ -2,7 +2,9 @@
 
 ``ConsentKind.wellbeing``: nothing is collected without it. ``ConsentKind.share_flags``: standing
 consent to share flags with HR (see ``access.flag_is_shared``). Whether consent is in force is
-decided by :func:`core.access.has_consent`; every change is in the audit log. No streamlit here.
+decided by :func:`core.access.has_consent`, who may change it by
+:func:`core.access.can_give_consent`; every change is in the audit log. Refusals are
+:class:`core.errors.Refusal`s; functions flush, the caller commits. No streamlit here.
 """
 
 from __future__ import annotations
@@ -13,21 +15,21 @@ from sqlmodel import Session, select
 
 from core import access, audit
 from core.access import Viewer
-from core.errors import WellbeingError
+from core.errors import NotAllowed, WellbeingError
 from core.models import Consent, ConsentKind, utcnow
 
 
-def consent_status(session: Session, user_id: int) -> dict[ConsentKind, bool]:
-    """``{kind: in force now}`` for both consent kinds."""
-    return {kind: access.has_consent(session, user_id, kind) for kind in ConsentKind}
+def consent_status(session: Session, viewer: Viewer) -> dict[ConsentKind, bool]:
+    """The viewer's own ``{kind: in force now}`` for both consent kinds."""
+    return {kind: access.has_consent(session, viewer.id, kind) for kind in ConsentKind}
 
 
 def give_consent(session: Session, viewer: Viewer, kind: ConsentKind | str,
                  now: datetime | None = None) -> Consent:
     """Record the viewer's own consent (a new row; an existing one in force is returned)."""
     kind = ConsentKind(kind)
-    if not access.can_submit_checkin(viewer):
-        raise PermissionError("only staff give wellbeing consent")
+    if not access.can_give_consent(viewer):
+        raise NotAllowed()
     if kind == ConsentKind.share_flags and not access.has_consent(session, viewer.id,
                                                                   ConsentKind.wellbeing):
         raise WellbeingError("consent.err_wellbeing_first")
@@ -50,6 +52,8 @@ def withdraw_consent(session: Session, viewer: Viewer, kind: ConsentKind | str,
     Returns the number of rows closed.
     """
     kind = ConsentKind(kind)
+    if not access.can_give_consent(viewer):
+        raise NotAllowed()
     now = now or utcnow()
     kinds = [kind] + ([ConsentKind.share_flags] if kind == ConsentKind.wellbeing else [])
     closed = 0

@@ -1,22 +1,23 @@
 """Customer-harassment (カスハラ) incidents: staff report them, HR works them (status and actions
 taken); the employer's record. Staff see their own reports, HR all of them (each view audited).
-Counts beside HR trends are in :mod:`services.trends`. No streamlit here.
+Counts beside HR trends are in :mod:`services.trends`; demo reports are seeded by
+:mod:`demo.incidents`. Refusals are :class:`core.errors.Refusal`s; functions flush, the caller
+commits. No streamlit here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
 from core import access, audit
 from core.access import Viewer
 from core.clock import local_today
-from core.errors import WellbeingError
-from core.models import Attempt, Incident, IncidentStatus, Role, Team, User, utcnow
-from wellbeing.instruments import HARASSMENT_KINDS, week_start
+from core.errors import NotAllowed, NotFound, WellbeingError
+from core.models import Attempt, Incident, IncidentStatus, Team, User, utcnow
+from wellbeing.instruments import HARASSMENT_KINDS
 
 INCIDENT_KINDS = tuple(HARASSMENT_KINDS)
 
@@ -26,7 +27,7 @@ def report_incident(session: Session, viewer: Viewer, *, occurred_on: date, kind
                     today: date | None = None) -> Incident:
     """Staff record a customer-harassment incident (the employer's record)."""
     if not access.can_report_incident(viewer):
-        raise PermissionError("staff report incidents")
+        raise NotAllowed()
     if kind not in HARASSMENT_KINDS:
         raise WellbeingError("incidents.err_kind")
     if not description.strip():
@@ -35,8 +36,8 @@ def report_incident(session: Session, viewer: Viewer, *, occurred_on: date, kind
         raise WellbeingError("incidents.err_future")
     if attempt_id is not None:
         attempt = session.get(Attempt, attempt_id)
-        if attempt is None or attempt.user_id != viewer.id:
-            raise PermissionError("not your attempt")
+        if attempt is None or not access.can_attach_attempt(viewer, attempt):
+            raise NotAllowed()
     row = Incident(reporter_id=viewer.id, team_id=viewer.team_id, occurred_on=occurred_on,
                    kind=kind, description=description.strip(), attempt_id=attempt_id)
     session.add(row)
@@ -64,7 +65,7 @@ def list_incidents(session: Session, viewer: Viewer) -> list[IncidentView]:
             .order_by(Incident.occurred_on.desc(), Incident.id.desc()))
     out = []
     for inc, user, team in session.exec(stmt).all():
-        if viewer.role != Role.staff:
+        if access.is_audited_incident_view(viewer, inc):
             audit.record_by(session, viewer, audit.Action.view_incident, "incident", inc.id)
         out.append(IncidentView(inc.id, user.display_name, team.name if team else None,
                                 inc.occurred_on, inc.kind, inc.description, str(inc.status),
@@ -78,10 +79,10 @@ def update_incident(session: Session, viewer: Viewer, incident_id: int, *,
                     now: datetime | None = None) -> Incident:
     """HR works an incident: status (reported → in_progress → closed) and actions taken."""
     if not access.can_work_incidents(viewer):
-        raise PermissionError("HR only")
+        raise NotAllowed()
     inc = session.get(Incident, incident_id)
     if inc is None:
-        raise WellbeingError("incidents.err_not_found")
+        raise NotFound("incidents.err_not_found")
     if status is not None:
         inc.status = IncidentStatus(status)
     if actions is not None:
@@ -93,26 +94,3 @@ def update_incident(session: Session, viewer: Viewer, incident_id: int, *,
     session.flush()
     return inc
 
-
-
-# --- demo content ----------------------------------------------------------------------------------
-
-
-def seed_demo(session: Session, people: Mapping[str, User], today: date | None = None) -> None:
-    """Two demo incidents (hook of ``demo.seed``): one being worked, one closed. Flushes."""
-    this_week = week_start(today or local_today())
-    for username, weeks_ago, kind, text, status, actions in (
-        ("nakamura", 2, "abusive_language",
-         "配送遅延のお問い合わせで、30分以上にわたり大声で「無能」などと繰り返し言われた。",
-         IncidentStatus.in_progress, "上長が通話記録を確認。次回は担当を交代する運用を決定。"),
-        ("sato", 5, "repeated_calls",
-         "同じお客様から1日に10回以上の電話があり、同じ要求を繰り返された。",
-         IncidentStatus.closed, "対応方針を文書で回答し、窓口を一本化した。"),
-    ):
-        user = people.get(username)
-        if user is None:
-            continue
-        session.add(Incident(reporter_id=user.id, team_id=user.team_id,
-                             occurred_on=this_week - timedelta(weeks=weeks_ago, days=-1),
-                             kind=kind, description=text, status=status, actions=actions))
-    session.flush()

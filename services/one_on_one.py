@@ -3,8 +3,9 @@ its owner in the queue, and HR works the queue (status, assignee, date, notes).
 
 The queue holds one open/scheduled entry per person, moved to their newest flag. HR sees an
 entry only when the person asked or the flag is shared (``access.can_see_flag``), and then only
-the shared reasons, never answers, scores or free text; every entry shown is audited. No
-streamlit here.
+the shared reasons, never answers, scores or free text; every entry shown is audited. Who may
+ask and who may work the queue is decided by :mod:`core.access`. Refusals are
+:class:`core.errors.Refusal`s; functions flush, the caller commits. No streamlit here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlmodel import Session, select
 
 from core import access, audit
 from core.access import Viewer
-from core.errors import WellbeingError
+from core.errors import NotAllowed, NotFound, WellbeingError
 from core.models import Flag, OneOnOne, OneOnOneStatus, Role, Team, User, utcnow
 
 
@@ -49,13 +50,13 @@ def request_one_on_one(session: Session, viewer: Viewer, flag_id: int | None = N
                        now: datetime | None = None) -> OneOnOne:
     """The person asks for a one-on-one (optionally about one of their flags). Asking does not
     share the flag's level or reasons."""
-    if not access.can_submit_checkin(viewer):
-        raise PermissionError("only staff ask for a one-on-one")
+    if not access.can_request_one_on_one(viewer):
+        raise NotAllowed()
     now = now or utcnow()
     if flag_id is not None:
         flag = session.get(Flag, flag_id)
-        if flag is None or not access.can_share_flag(viewer, flag):
-            raise PermissionError("not your flag")
+        if flag is None or not access.can_request_one_on_one(viewer, flag):
+            raise NotAllowed()
         one = queue_entry(session, flag, now)
     else:
         one = OneOnOne(user_id=viewer.id, created_at=now, updated_at=now)
@@ -124,7 +125,7 @@ def one_on_one_queue(session: Session, viewer: Viewer, *,
     """HR's queue: explicit requests and consented flags only, open ones first. Every entry
     returned is a view of a person's data and is audited (and its flag, when shown)."""
     if not access.can_work_one_on_ones(viewer):
-        raise PermissionError("HR only")
+        raise NotAllowed()
     stmt = select(OneOnOne, User, Team).join(User, User.id == OneOnOne.user_id).outerjoin(
         Team, Team.id == User.team_id)
     if not include_closed:
@@ -158,10 +159,10 @@ def update_one_on_one(session: Session, viewer: Viewer, one_id: int, *,
                       now: datetime | None = None) -> OneOnOne:
     """HR works an entry: status (open → scheduled → done / declined), assignee, date, notes."""
     if not access.can_work_one_on_ones(viewer):
-        raise PermissionError("HR only")
+        raise NotAllowed()
     one = session.get(OneOnOne, one_id)
     if one is None or not _visible_entry(session, viewer, one)[0]:
-        raise WellbeingError("one_on_one.err_not_found")
+        raise NotFound("one_on_one.err_not_found")
     if status is not None and status != one.status:
         if OneOnOneStatus(status) not in TRANSITIONS[OneOnOneStatus(one.status)]:
             raise WellbeingError("one_on_one.err_transition", old=one.status, new=status)

@@ -5,7 +5,8 @@ passed through the pure rules of :mod:`wellbeing.trends` (minimum group size, co
 suppression against subtraction, open weeks hidden). Nothing per person leaves this module:
 free text only through ``suppress_free_text`` (groups of ≥ ``min_group_size_free_text``,
 sorted, no author), incident counts only beside cells that are shown, CSV of aggregates only.
-No streamlit here (Altair charts are plain data, built by :func:`trend_charts`).
+Functions flush, the caller commits. No streamlit, altair or pandas here: the page draws
+:func:`cell_records` with ``ui.charts.trend_charts``.
 """
 
 from __future__ import annotations
@@ -14,18 +15,16 @@ import csv
 import io
 import math
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-import altair as alt
-import pandas as pd
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from core import access, audit
 from core.access import Viewer
 from core.config import Settings, get_settings
+from core.errors import NotAllowed
 from core.i18n import t
 from core.models import (
     CheckIn,
@@ -185,7 +184,7 @@ def trends_report(session: Session, viewer: Viewer, today: date, *, weeks: int =
     """HR trends for the ``weeks`` ISO weeks up to and including ``today``'s (the open week is
     hidden by the rules). Every view is audited."""
     if not access.can_see_wellbeing_aggregates(viewer):
-        raise PermissionError("HR only")
+        raise NotAllowed()
     settings = settings or get_settings()
     last = week_start(today)
     first = last - timedelta(weeks=weeks - 1)
@@ -225,7 +224,7 @@ def trends_report(session: Session, viewer: Viewer, today: date, *, weeks: int =
 def record_trends_view(session: Session, viewer: Viewer, today: date, *, weeks: int) -> None:
     """Audit one view of the trends (for a page that caches :func:`trends_report`)."""
     if not access.can_see_wellbeing_aggregates(viewer):
-        raise PermissionError("HR only")
+        raise NotAllowed()
     last = week_start(today)
     first = last - timedelta(weeks=weeks - 1)
     audit.record_by(session, viewer, audit.Action.view_trends, "trends", None,
@@ -236,7 +235,11 @@ def record_trends_view(session: Session, viewer: Viewer, today: date, *, weeks: 
 # --- HR trends: CSV and charts (aggregates only) ------------------------------------------------
 
 
-def _cell_records(report: TrendsReport, lang: str) -> list[dict[str, object]]:
+def cell_records(report: TrendsReport, lang: str = "ja") -> list[dict[str, object]]:
+    """One plain row per team (or company total, ``team`` = its label) and week, by week;
+    suppressed cells have only a ``note``. Columns: week, team, note, n, participation,
+    who5_mean, share_watch, share_urgent, harassment_reports, incidents, k6_<bucket>…,
+    job_<item>… (shares as fractions)."""
     part = {(p.team, p.week): p for p in report.participation}
     total = t("trends.company_total", lang)
     out = []
@@ -258,31 +261,13 @@ def _cell_records(report: TrendsReport, lang: str) -> list[dict[str, object]]:
     return out
 
 
-def cells_frame(report: TrendsReport, lang: str = "ja") -> pd.DataFrame:
-    """One row per team (or company total) and week; suppressed cells have only a note."""
-    return pd.DataFrame(_cell_records(report, lang))
-
-
 _PERCENT_COLUMNS = ("participation", "share_watch", "share_urgent")
 
 
-def display_table(report: TrendsReport, lang: str = "ja") -> pd.DataFrame:
-    """The aggregates as HR reads them: headers in ``lang``, shares in %, one decimal, and an
-    empty cell (not "None") where a value is hidden or does not exist."""
-    frame = cells_frame(report, lang)
-    if frame.empty:
-        return frame
-    out = frame.copy()
-    for col in out.columns:
-        if col in ("week", "team", "note"):
-            continue
-        scale = 100.0 if col in _PERCENT_COLUMNS else 1.0
-        digits = 0 if col in ("n", "harassment_reports", "incidents") or col.startswith("k6_") else 1
-        out[col] = [
-            "" if v is None or (isinstance(v, float) and math.isnan(v))
-            else f"{float(v) * scale:.{digits}f}"
-            for v in out[col]
-        ]
+def display_rows(report: TrendsReport, lang: str = "ja") -> list[dict[str, object]]:
+    """The aggregates as HR reads them, one row per :func:`cell_records` row (same order):
+    headers in ``lang``, shares in %, one decimal, and an empty cell (not "None") where a value
+    is hidden or does not exist."""
     labels = {
         "week": t("trends.col_week", lang), "team": t("trends.col_team", lang),
         "note": t("trends.col_note", lang), "n": t("trends.col_n", lang),
@@ -297,14 +282,26 @@ def display_table(report: TrendsReport, lang: str = "ja") -> pd.DataFrame:
         labels[f"k6_{b}"] = t("trends.col_k6", lang, bucket=b)
     for item in JOB_ITEMS:
         labels[f"job_{item.id}"] = t("trends.col_job", lang, item=item.short.get(lang))
-    return out.rename(columns=labels)
+    out = []
+    for rec in cell_records(report, lang):
+        row: dict[str, object] = {}
+        for col, v in rec.items():
+            if col not in ("week", "team", "note"):
+                scale = 100.0 if col in _PERCENT_COLUMNS else 1.0
+                digits = 0 if col in ("n", "harassment_reports", "incidents") or col.startswith(
+                    "k6_") else 1
+                v = ("" if v is None or (isinstance(v, float) and math.isnan(v))
+                     else f"{float(v) * scale:.{digits}f}")
+            row[labels[col]] = v
+        out.append(row)
+    return out
 
 
 def trends_csv(session: Session, viewer: Viewer, report: TrendsReport, lang: str = "ja") -> bytes:
     """CSV of the aggregates shown (suppressed cells stay empty with their note). Audited."""
     if not access.can_see_wellbeing_aggregates(viewer):
-        raise PermissionError("HR only")
-    records = _cell_records(report, lang)
+        raise NotAllowed()
+    records = cell_records(report, lang)
     buf = io.StringIO()
     columns = list(records[0]) if records else ["week", "team", "note"]
     writer = csv.DictWriter(buf, fieldnames=columns)
@@ -325,57 +322,3 @@ def default_chart_teams(report: TrendsReport) -> list[str | None]:
     are at most ``DEFAULT_MAX_TEAMS`` of them."""
     return [None, *report.teams] if len(report.teams) <= DEFAULT_MAX_TEAMS else [None]
 
-
-def trend_charts(report: TrendsReport, lang: str = "ja",
-                 teams: Sequence[str | None] | None = None) -> dict[str, alt.Chart]:
-    """Altair charts of the shown cells: WHO-5 mean, watch/urgent share, K6 distribution,
-    job-item means, harassment reports and participation per team and week.
-
-    ``teams``: the teams to draw (``None`` in it: the company total); default all. Choosing
-    teams only filters what is drawn — suppression was decided over all teams.
-    """
-    frame = cells_frame(report, lang)
-    shown = frame[frame["note"] == ""] if not frame.empty else frame
-    if teams is not None and not shown.empty:
-        total = t("trends.company_total", lang)
-        shown = shown[shown["team"].isin([total if x is None else x for x in teams])]
-    team_t, week_t = t("trends.col_team", lang), t("trends.col_week", lang)
-    x = alt.X("week:T", title=week_t)
-    color = alt.Color("team:N", title=team_t)
-
-    def line(column: str, title: str, fmt: str = ".0f", scale=None) -> alt.Chart:
-        y = alt.Y(f"{column}:Q", title=title, axis=alt.Axis(format=fmt),
-                  scale=scale or alt.Undefined)
-        return (alt.Chart(shown[["week", "team", column]].dropna()).mark_line(point=True)
-                .encode(x=x, y=y, color=color, tooltip=["week:T", "team:N", f"{column}:Q"]))
-
-    charts = {
-        "who5": line("who5_mean", t("trends.who5_mean", lang), scale=alt.Scale(domain=[0, 100])),
-        "share_watch": line("share_watch", t("trends.share_watch", lang), ".0%"),
-        "share_urgent": line("share_urgent", t("trends.share_urgent", lang), ".0%"),
-        "participation": line("participation", t("trends.participation", lang), ".0%"),
-        "harassment": line("harassment_reports", t("trends.harassment_reports", lang), "d"),
-        "incidents": line("incidents", t("trends.incidents", lang), "d"),
-    }
-    k6_cols = [f"k6_{b}" for b in K6_BUCKETS]
-    k6 = shown[["week", "team", *k6_cols]].dropna() if not shown.empty else shown
-    k6 = k6.melt(id_vars=["week", "team"], value_vars=k6_cols, var_name="bucket",
-                 value_name="count") if not k6.empty else pd.DataFrame(
-        columns=["week", "team", "bucket", "count"])
-    charts["k6"] = (alt.Chart(k6).mark_bar().encode(
-        x=x, y=alt.Y("count:Q", title=t("trends.k6_count", lang)),
-        color=alt.Color("bucket:N", title=t("trends.k6_bucket", lang), sort=k6_cols),
-        column=alt.Column("team:N", title=team_t), tooltip=["week:T", "bucket:N", "count:Q"]))
-    job_cols = [f"job_{item.id}" for item in JOB_ITEMS]
-    job = shown[["week", "team", *job_cols]] if not shown.empty else shown
-    job = job.melt(id_vars=["week", "team"], value_vars=job_cols, var_name="item",
-                   value_name="mean").dropna() if not job.empty else pd.DataFrame(
-        columns=["week", "team", "item", "mean"])
-    if not job.empty:
-        labels = {f"job_{item.id}": item.short.get(lang) for item in JOB_ITEMS}
-        job["item"] = job["item"].map(labels)
-    charts["job"] = (alt.Chart(job).mark_line(point=True).encode(
-        x=x, y=alt.Y("mean:Q", title=t("trends.job_mean", lang), scale=alt.Scale(domain=[0, 3])),
-        color=color, column=alt.Column("item:N", title=""),
-        tooltip=["week:T", "team:N", "item:N", "mean:Q"]))
-    return charts

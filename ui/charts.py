@@ -17,6 +17,8 @@ import pandas as pd
 
 from core.i18n import t
 from services.analysis_result import pass_mark
+from wellbeing.instruments import JOB_ITEMS
+from wellbeing.trends import K6_BUCKETS
 
 LONG_PAUSE_S = 3.0
 # The calm pitch band shown around the usual voice: this many semitones below the usual median
@@ -204,3 +206,89 @@ def metric_chart(rows: Sequence[Mapping[str, Any]], metric: str, *, title: str,
             layers.append(alt.Chart(pd.DataFrame({"lo": [low], "hi": [high]})).mark_rect(
                 color=BAND_COLOUR, opacity=0.15).encode(y="lo:Q", y2="hi:Q"))
     return alt.layer(*layers, line).properties(height=200)
+
+
+# --- wellbeing: a person's own check-ins, HR trends (plain data in, chart out) -------------------
+
+
+def own_checkin_charts(points: Sequence[dict[str, Any]], *, lang: str = "ja",
+                       ) -> list[alt.Chart]:
+    """A person's own check-ins: the WHO-5 % line, and the K6 total bars when any K6 was asked.
+
+    ``points``: ``{"week": ISO date, "who5": 0–100, "k6": 0–24 | None}`` oldest first
+    (``services.checkin.own_trend``)."""
+    frame = pd.DataFrame(list(points), columns=["week", "who5", "k6"])
+    x = alt.X("week:T", title=t("checkin.trend_week", lang))
+    charts = [alt.Chart(frame).mark_line(point=True).encode(
+        x=x, y=alt.Y("who5:Q", title=t("checkin.trend_who5", lang),
+                     scale=alt.Scale(domain=[0, 100])),
+        tooltip=["week:T", "who5:Q"])]
+    k6 = frame.dropna(subset=["k6"])
+    if len(k6) > 0:
+        charts.append(alt.Chart(k6).mark_bar(size=14).encode(
+            x=x, y=alt.Y("k6:Q", title=t("checkin.trend_k6", lang),
+                         scale=alt.Scale(domain=[0, 24])),
+            tooltip=["week:T", "k6:Q"]).properties(height=160))
+    return charts
+
+
+def trends_frame(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """``services.trends.cell_records`` as a frame (one row per team and week)."""
+    return pd.DataFrame(list(records))
+
+
+def trend_charts(records: Sequence[dict[str, Any]], lang: str = "ja",
+                 teams: Sequence[str | None] | None = None) -> dict[str, alt.Chart]:
+    """Altair charts of the shown HR trend cells (``services.trends.cell_records``): WHO-5
+    mean, watch/urgent share, K6 distribution, job-item means, harassment reports and
+    participation per team and week.
+
+    ``teams``: the teams to draw (``None`` in it: the company total); default all. Choosing
+    teams only filters what is drawn — suppression was decided over all teams.
+    """
+    frame = trends_frame(records)
+    shown = frame[frame["note"] == ""] if not frame.empty else frame
+    if teams is not None and not shown.empty:
+        total = t("trends.company_total", lang)
+        shown = shown[shown["team"].isin([total if x is None else x for x in teams])]
+    team_t, week_t = t("trends.col_team", lang), t("trends.col_week", lang)
+    x = alt.X("week:T", title=week_t)
+    color = alt.Color("team:N", title=team_t)
+
+    def line(column: str, title: str, fmt: str = ".0f", scale=None) -> alt.Chart:
+        y = alt.Y(f"{column}:Q", title=title, axis=alt.Axis(format=fmt),
+                  scale=scale or alt.Undefined)
+        data = shown[["week", "team", column]].dropna() if not shown.empty else shown
+        return (alt.Chart(data).mark_line(point=True)
+                .encode(x=x, y=y, color=color, tooltip=["week:T", "team:N", f"{column}:Q"]))
+
+    charts = {
+        "who5": line("who5_mean", t("trends.who5_mean", lang), scale=alt.Scale(domain=[0, 100])),
+        "share_watch": line("share_watch", t("trends.share_watch", lang), ".0%"),
+        "share_urgent": line("share_urgent", t("trends.share_urgent", lang), ".0%"),
+        "participation": line("participation", t("trends.participation", lang), ".0%"),
+        "harassment": line("harassment_reports", t("trends.harassment_reports", lang), "d"),
+        "incidents": line("incidents", t("trends.incidents", lang), "d"),
+    }
+    k6_cols = [f"k6_{b}" for b in K6_BUCKETS]
+    k6 = shown[["week", "team", *k6_cols]].dropna() if not shown.empty else shown
+    k6 = k6.melt(id_vars=["week", "team"], value_vars=k6_cols, var_name="bucket",
+                 value_name="count") if not k6.empty else pd.DataFrame(
+        columns=["week", "team", "bucket", "count"])
+    charts["k6"] = (alt.Chart(k6).mark_bar().encode(
+        x=x, y=alt.Y("count:Q", title=t("trends.k6_count", lang)),
+        color=alt.Color("bucket:N", title=t("trends.k6_bucket", lang), sort=k6_cols),
+        column=alt.Column("team:N", title=team_t), tooltip=["week:T", "bucket:N", "count:Q"]))
+    job_cols = [f"job_{item.id}" for item in JOB_ITEMS]
+    job = shown[["week", "team", *job_cols]] if not shown.empty else shown
+    job = job.melt(id_vars=["week", "team"], value_vars=job_cols, var_name="item",
+                   value_name="mean").dropna() if not job.empty else pd.DataFrame(
+        columns=["week", "team", "item", "mean"])
+    if not job.empty:
+        labels = {f"job_{item.id}": item.short.get(lang) for item in JOB_ITEMS}
+        job["item"] = job["item"].map(labels)
+    charts["job"] = (alt.Chart(job).mark_line(point=True).encode(
+        x=x, y=alt.Y("mean:Q", title=t("trends.job_mean", lang), scale=alt.Scale(domain=[0, 3])),
+        color=color, column=alt.Column("item:N", title=""),
+        tooltip=["week:T", "team:N", "item:N", "mean:Q"]))
+    return charts

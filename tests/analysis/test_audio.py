@@ -242,3 +242,10 @@ def test_clipping_worst_channel(tmp_path):
     right = tone(1.0, 16000, 220, 0.3)
     a = load_audio(write(tmp_path / "st.wav", np.stack([left, right], 1), 16000))
     assert a.clipping_ratio > 0.7
+
+
+def test_refusals_speak_both_languages():
+    e = AudioError.make("unsupported")
+    assert str(e) == e.message() == e.message("ja") and "WAV・FLAC・OGG・MP3" in str(e)
+    assert e.message("en") == "Unsupported audio format. Please use WAV, FLAC, OGG or MP3."
+    assert e.message("fr") == e.message_ja  # unknown language: Japanese first
