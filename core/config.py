@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         "redis://host:6379/0 for several machines. 'immediate': run each job at once in the "
         "process that enqueues it (tests, AppTest).",
     )
+    prerender_voices: bool = Field(default=True, description="Workers render every customer "
+                                   "line in the background (at first start, after a scenario "
+                                   "file changes).")
+    queue_name: str = Field(default="complaint-dojo", description="The queue's name (Redis key "
+                            "prefix): several installations may share one Redis.")
     worker_mode: Literal["embedded", "external"] = Field(
         default="embedded",
         description="embedded: the web process starts one worker process beside itself. "

@@ -29,16 +29,16 @@ _lock = threading.Lock()
 _instances: dict[str, Huey] = {}
 
 
-def make_huey(url: str) -> Huey:
+def make_huey(url: str, name: str = QUEUE_NAME) -> Huey:
     """A Huey instance for ``url`` with the one task registered (``run_job(job_id)``)."""
     if url == "immediate":
-        huey: Huey = MemoryHuey(QUEUE_NAME, immediate=True, results=False)
+        huey: Huey = MemoryHuey(name, immediate=True, results=False)
     elif url.startswith(("redis://", "rediss://", "unix://")):
-        huey = PriorityRedisHuey(QUEUE_NAME, url=url, results=False)
+        huey = PriorityRedisHuey(name, url=url, results=False)
     elif url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        huey = SqliteHuey(QUEUE_NAME, filename=str(path), results=False)
+        huey = SqliteHuey(name, filename=str(path), results=False)
     else:
         raise ValueError(f"unsupported DOJO_QUEUE_URL {url!r} (redis://…, sqlite:///…, immediate)")
 
@@ -54,11 +54,12 @@ def make_huey(url: str) -> Huey:
 
 def get_huey() -> Huey:
     """The Huey instance of the configured queue URL (one per URL and process)."""
-    url = get_settings().resolved_queue_url
+    settings = get_settings()
+    url, name = settings.resolved_queue_url, settings.queue_name
     with _lock:
-        huey = _instances.get(url)
+        huey = _instances.get(f"{name}@{url}")
         if huey is None:
-            huey = _instances[url] = make_huey(url)
+            huey = _instances[f"{name}@{url}"] = make_huey(url, name)
         return huey
 
 

@@ -179,8 +179,11 @@ def catalogue_fingerprint() -> str:
     return digest.hexdigest()[:24]
 
 
-def ensure_voices() -> Job:
-    """Once per version of the scenario files: render every customer line not rendered yet."""
+def ensure_voices() -> Job | None:
+    """Once per version of the scenario files: render every customer line not rendered yet
+    (unless ``DOJO_PRERENDER_VOICES=false``)."""
+    if not get_settings().prerender_voices:
+        return None
     return jobs.enqueue(JobKind.voices, dedupe_key=f"voices:{catalogue_fingerprint()}", once=True)
 
 
