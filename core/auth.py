@@ -200,6 +200,25 @@ def authenticate(
     return LoginResult(ok=True, user=user, reset_notice=notice)
 
 
+def issue_temporary_password(session: Session, user: User, *, now: datetime | None = None) -> str:
+    """An admin's reset: a random one-time password that must be changed at the next login.
+
+    The account's lock and failure count are cleared; ``admin_reset_at`` makes the next logins
+    say that an admin reset the password (:func:`reset_notice`). Returns the password, to be
+    shown once to the admin (it is stored only as a hash). The caller audits and commits.
+    """
+    from core.passwords import temporary_password
+
+    password = temporary_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.admin_reset_at = as_utc(now) if now else utcnow()
+    user.failed_logins = 0
+    user.locked_until = None
+    session.add(user)
+    return password
+
+
 def change_own_password(session: Session, user_id: int, new_password: str, *,
                         current_password: str | None = None,
                         error: type | None = None) -> User:

@@ -88,3 +88,16 @@ def session_scope() -> Iterator[Session]:
 def new_session() -> Session:
     """A new session on the configured database; the caller commits and closes it (``with``)."""
     return Session(get_engine(), expire_on_commit=False)
+
+
+def insert_ignore(session: Session, model, values: dict, conflict: list[str]) -> bool:
+    """``INSERT … ON CONFLICT (conflict) DO NOTHING`` of one ``model`` row on SQLite or
+    PostgreSQL; True when this call inserted it. Two sessions racing to create the same row
+    (one per unique key) both go on without an IntegrityError: the loser's insert waits for the
+    winner's transaction and does nothing; both then read and update the one row."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(model.__table__).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    return session.execute(stmt).rowcount == 1
