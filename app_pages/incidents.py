@@ -4,7 +4,7 @@
 import streamlit as st
 
 from core import access, clock
-from core.errors import WellbeingError
+from core.errors import Refusal
 from core.models import IncidentStatus
 from services import incidents
 from ui import shell
@@ -39,8 +39,8 @@ if access.can_report_incident(viewer):
                                               description=text)
                     s.commit()
                 st.success(shell.tr("incidents.reported"))
-            except WellbeingError as e:
-                st.error(shell.tr(e.key, **e.values))
+            except Refusal as e:
+                shell.show_refusal(e)
 
 with shell.session() as s:
     reports = incidents.list_incidents(s, viewer)
@@ -65,7 +65,11 @@ for inc in reports:
                                   index=statuses.index(inc.status), format_func=status_label)
             actions = st.text_area(shell.tr("incidents.actions"), value=inc.actions or "")
             if st.form_submit_button(shell.tr("incidents.save")):
-                with shell.session() as s:
-                    incidents.update_incident(s, viewer, inc.id, status=status, actions=actions)
-                    s.commit()
-                st.success(shell.tr("incidents.saved"))
+                try:
+                    with shell.session() as s:
+                        incidents.update_incident(s, viewer, inc.id, status=status,
+                                                  actions=actions)
+                        s.commit()
+                    st.success(shell.tr("incidents.saved"))
+                except Refusal as e:
+                    shell.show_refusal(e)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time
 
 import streamlit as st
 
-from core.errors import WellbeingError
+from core.errors import Refusal
 from core.models import OneOnOneStatus
 from services import one_on_one as oo
 from ui import shell
@@ -68,5 +68,5 @@ for item in items:
                             if day else None)
                         s.commit()
                     st.success(shell.tr("one_on_one.saved"))
-                except WellbeingError as e:
-                    st.error(shell.tr(e.key, **e.values))
+                except Refusal as e:
+                    shell.show_refusal(e)

@@ -8,6 +8,7 @@ import streamlit as st
 from core import clock
 from core.config import get_settings
 from services import trends as wt
+from ui import charts as ui_charts
 from ui import shell
 
 viewer = shell.require_page("trends")
@@ -33,8 +34,8 @@ with shell.session() as s:
     wt.record_trends_view(s, viewer, today, weeks=weeks)
     s.commit()
 
-frame = wt.cells_frame(report, lang)
-if frame.empty:
+records = wt.cell_records(report, lang)
+if not records:
     st.info(shell.tr("trends.no_data"))
     st.stop()
 
@@ -44,7 +45,7 @@ default = [total if x is None else x for x in wt.default_chart_teams(report)]
 chosen = st.multiselect(shell.tr("trends.teams"), teams, default=default, key="teams",
                         placeholder=shell.tr("app.choose"))
 # Suppression was decided over ALL teams in trends_report; choosing teams only filters drawing.
-charts = wt.trend_charts(report, lang, [None if x == total else x for x in chosen])
+charts = ui_charts.trend_charts(records, lang, [None if x == total else x for x in chosen])
 
 for key, title in (("who5", "trends.who5_mean"), ("share_watch", "trends.share_watch"),
                    ("share_urgent", "trends.share_urgent"), ("participation", "trends.participation"),
@@ -56,17 +57,16 @@ st.altair_chart(charts["k6"])
 st.subheader(shell.tr("trends.job_heading"))
 st.altair_chart(charts["job"])
 
-hidden = frame[(frame["note"] != "") & frame["team"].isin(chosen)]
-if not hidden.empty:
+hidden = [{shell.tr(f"trends.col_{k}"): r[k] for k in ("week", "team", "note")}
+          for r in records if r["note"] != "" and r["team"] in chosen]
+if hidden:
     st.subheader(shell.tr("trends.hidden_heading"))
-    st.dataframe(hidden[["week", "team", "note"]].rename(columns={
-        "week": shell.tr("trends.col_week"), "team": shell.tr("trends.col_team"),
-        "note": shell.tr("trends.col_note")}),
-        hide_index=True, width="stretch")
+    st.dataframe(hidden, hide_index=True, width="stretch")
 
 st.subheader(shell.tr("trends.table_heading"))
-table = wt.display_table(report, lang)
-st.dataframe(table[frame["team"].isin(chosen)], hide_index=True, width="stretch")
+table = [row for r, row in zip(records, wt.display_rows(report, lang), strict=True)
+         if r["team"] in chosen]
+st.dataframe(table, hide_index=True, width="stretch")
 
 st.subheader(shell.tr("trends.free_text_heading", n=settings.min_group_size_free_text))
 shown_texts = [c for c in report.free_text if not c.suppressed and c.texts

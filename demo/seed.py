@@ -84,6 +84,6 @@ def seed_demo(session: Session | None = None) -> bool:
 DEMO_CONTENT_HOOKS = [
     "demo.practice:seed_demo",
     "demo.review:seed_demo",
-    "services.checkin:seed_demo",
-    "services.incidents:seed_demo",
+    "demo.checkin:seed_demo",
+    "demo.incidents:seed_demo",
 ]

@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 
 from core.access import checkins_filter, viewer_for
 from core.config import get_settings
-from core.errors import WellbeingError
+from core.errors import NotAllowed, NotFound, WellbeingError
+from core.i18n import t
 from core.models import (
     Attempt,
     AuditLog,
@@ -25,12 +26,16 @@ from core.models import (
     Role,
     User,
 )
+from demo import checkin as demo_checkin
+from demo import incidents as demo_incidents
 from services import checkin as wd
 from services import consent as cs
 from services import incidents
 from services import one_on_one as oo
 from services import trends as wt
 from services.users import get_or_create_team
+from ui import charts as ui_charts
+from wellbeing.instruments import MAX_FREE_TEXT_CHARS
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 THIS_WEEK = date(2026, 11, 23)
@@ -101,10 +106,10 @@ def test_no_checkin_without_consent_and_rows_are_kept_on_withdrawal(sq):
         cs.give_consent(sq, v, ConsentKind.share_flags)  # collection first
     cs.give_consent(sq, v, ConsentKind.wellbeing)
     cs.give_consent(sq, v, ConsentKind.share_flags)
-    assert cs.consent_status(sq, v.id) == {ConsentKind.wellbeing: True, ConsentKind.share_flags: True}
+    assert cs.consent_status(sq, v) == {ConsentKind.wellbeing: True, ConsentKind.share_flags: True}
     assert cs.withdraw_consent(sq, v, ConsentKind.wellbeing) == 2  # share_flags goes with it
     sq.commit()
-    assert cs.consent_status(sq, v.id) == {ConsentKind.wellbeing: False, ConsentKind.share_flags: False}
+    assert cs.consent_status(sq, v) == {ConsentKind.wellbeing: False, ConsentKind.share_flags: False}
     from core.models import Consent
 
     rows = sq.exec(select(Consent).where(Consent.user_id == v.id)).all()
@@ -119,10 +124,29 @@ def test_no_checkin_without_consent_and_rows_are_kept_on_withdrawal(sq):
 def test_only_staff_give_consent_or_check_in(sq):
     for role in (Role.hr, Role.trainer, Role.admin):
         v = person(sq, f"u_{role.value}", role=role)
-        with pytest.raises(PermissionError):
+        with pytest.raises(NotAllowed):
             cs.give_consent(sq, v, ConsentKind.wellbeing)
-        with pytest.raises(PermissionError):
+        with pytest.raises(NotAllowed):
+            cs.withdraw_consent(sq, v, ConsentKind.wellbeing)
+        with pytest.raises(NotAllowed):
             wd.save_checkin(sq, v, GOOD, TODAY)
+
+
+@pytest.mark.parametrize(("bad", "key"), [
+    ({"who5": [4, 4, 4, 4, 9], "k6": [1] * 6, "job": {}}, "checkin.err_who5"),
+    ({"who5": [4, 4, 4], "k6": [1] * 6, "job": {}}, "checkin.err_who5"),
+    ({"who5": [4] * 5, "k6": [1, 1, 1, 1, 1, 7], "job": {}}, "checkin.err_k6"),
+    ({"who5": [4] * 5, "job": {"workload": "endless"}}, "checkin.err_job"),
+    ({"who5": [4] * 5, "job": {"free_text": "あ" * (MAX_FREE_TEXT_CHARS + 1)}},
+     "checkin.err_free_text_long"),
+])
+def test_bad_answers_are_refused_with_a_catalogue_message(sq, bad, key):
+    v = person(sq, "sato")
+    with pytest.raises(WellbeingError) as e:
+        wd.save_checkin(sq, v, bad, TODAY, scenario_ids=frozenset())
+    assert e.value.key == key and e.value.kind == "invalid"
+    assert t(key, "ja", **e.value.values) != t(key, "en", **e.value.values)  # both languages
+    assert sq.exec(select(CheckIn)).all() == []
 
 
 # --- the check-in ---------------------------------------------------------------------------
@@ -507,14 +531,34 @@ def test_csv_is_aggregates_only_and_audited(db):
         wt.trends_csv(db, staff, report)
 
 
-def test_trend_charts_build(sq):
+def test_trend_charts_draw_the_shown_cells(sq):
     hr = person(sq, "hr", team=None, role=Role.hr)
     _team(sq, "A", 5)
     _team(sq, "B", 5)
-    charts = wt.trend_charts(wt.trends_report(sq, hr, TODAY))
+    records = wt.cell_records(wt.trends_report(sq, hr, TODAY))
+    charts = ui_charts.trend_charts(records)
     assert {"who5", "share_watch", "k6", "job", "participation"} <= set(charts)
-    for chart in charts.values():
-        chart.to_dict()
+    who5 = charts["who5"].to_dict()
+    assert who5["encoding"]["y"]["field"] == "who5_mean"
+    assert who5["encoding"]["y"]["scale"]["domain"] == [0, 100]
+    assert charts["share_watch"].to_dict()["encoding"]["y"]["axis"]["format"] == ".0%"
+    assert charts["k6"].to_dict()["encoding"]["column"]["field"] == "team"
+    assert charts["job"].to_dict()["encoding"]["y"]["scale"]["domain"] == [0, 3]
+    drawn = {(r["team"], r["week"]) for r in records if r["note"] == ""}
+    data = charts["who5"].to_dict()["datasets"]
+    rows = [row for rows in data.values() for row in rows]
+    assert {(r["team"], r["week"]) for r in rows} == {k for k in drawn}  # hidden cells never drawn
+
+
+def test_own_checkin_charts(sq):
+    v = person(sq, "sato")
+    checkin(sq, v, GOOD, day=LAST_WEEK - timedelta(weeks=1))
+    checkin(sq, v, GOOD, day=LAST_WEEK)
+    points = wd.own_trend(sq, v)
+    assert [p["who5"] for p in points] == [80, 80]
+    who5, k6 = ui_charts.own_checkin_charts(points)  # the first check-in asked the K6
+    assert who5.to_dict()["encoding"]["y"]["scale"]["domain"] == [0, 100]
+    assert k6.to_dict()["encoding"]["y"]["field"] == "k6"
 
 
 def test_demo_seed(sq):
@@ -526,8 +570,8 @@ def test_demo_seed(sq):
         people[username] = User(username=username, display_name=name, role=role, team_id=team_id)
         sq.add(people[username])
     sq.flush()
-    wd.seed_demo(sq, people, today=TODAY)
-    incidents.seed_demo(sq, people, today=TODAY)
+    demo_checkin.seed_demo(sq, people, today=TODAY)
+    demo_incidents.seed_demo(sq, people, today=TODAY)
     sq.commit()
     hr = viewer_for(sq, people["hr"])
     queue = {i.person: i for i in oo.one_on_one_queue(sq, hr)}
@@ -542,3 +586,23 @@ def test_demo_seed(sq):
     assert any(not c.suppressed for c in report.cells if c.team is None)
     assert len(sq.exec(select(Incident)).all()) == 2
     assert get_settings().min_group_size == 5
+
+
+def test_unknown_rows_are_not_found_and_others_rows_not_allowed(db):
+    hr = person(db, "hr", team=None, role=Role.hr)
+    a, b = person(db, "a"), person(db, "b")
+    with pytest.raises(NotFound) as e:
+        incidents.update_incident(db, hr, 999_999, status="closed")
+    assert e.value.key == "incidents.err_not_found" and e.value.kind == "not_found"
+    with pytest.raises(NotFound):
+        oo.update_one_on_one(db, hr, 999_999, status="scheduled")
+    mine = checkin(db, a, GOOD)
+    with pytest.raises(NotAllowed) as e:  # someone else's check-in
+        wd.checkin_result(db, b, mine.checkin)
+    assert e.value.key == "app.refused" and e.value.kind == "not_allowed"
+    attempt = Attempt(user_id=a.id, audio_path="a/1.wav", scenario_id="s", turn_id="t1")
+    db.add(attempt)
+    db.flush()
+    with pytest.raises(NotAllowed):  # b links a's practice attempt to b's report
+        incidents.report_incident(db, b, occurred_on=LAST_WEEK, kind="threats",
+                                  description="x", attempt_id=attempt.id, today=TODAY)
