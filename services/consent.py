@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from core import access, audit
 from core.access import Viewer
 from core.errors import NotAllowed, WellbeingError
-from core.models import Consent, ConsentKind, utcnow
+from core.models import CheckIn, Consent, ConsentKind, utcnow
 
 
 def consent_status(session: Session, viewer: Viewer) -> dict[ConsentKind, bool]:
@@ -49,13 +49,24 @@ def withdraw_consent(session: Session, viewer: Viewer, kind: ConsentKind | str,
     """Withdraw the viewer's consent of ``kind`` (rows are kept with ``withdrawn_at``).
 
     Withdrawing ``wellbeing`` also withdraws ``share_flags``: nothing is collected any more.
-    Returns the number of rows closed.
+    What happens to the past (the rule written in the consent text, ``consent.withdraw_note``):
+    past answers stay, seen by the person only; HR aggregates count them no longer, except that
+    weeks already closed keep the totals HR saw (frozen first, ``trends.freeze_closed_weeks``);
+    every flag leaves HR's queue (``one_on_one.withdraw_from_queue``); erasure is on request
+    (``services.data_rights``). Returns the number of rows closed.
     """
     kind = ConsentKind(kind)
     if not access.can_give_consent(viewer):
         raise NotAllowed()
     now = now or utcnow()
     kinds = [kind] + ([ConsentKind.share_flags] if kind == ConsentKind.wellbeing else [])
+    if kind == ConsentKind.wellbeing and _open_consents(session, viewer.id, kind):
+        from services.one_on_one import withdraw_from_queue
+        from services.trends import freeze_closed_weeks
+
+        weeks = session.exec(select(CheckIn.week_start).where(CheckIn.user_id == viewer.id)).all()
+        freeze_closed_weeks(session, weeks, now=now)
+        withdraw_from_queue(session, viewer, now=now)
     closed = 0
     for k in kinds:
         for row in _open_consents(session, viewer.id, k):

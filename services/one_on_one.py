@@ -83,6 +83,34 @@ def my_one_on_ones(session: Session, viewer: Viewer) -> list[MyRequest]:
     return [MyRequest(o.id, o.status, o.scheduled_for, o.created_at)
             for o in session.exec(stmt).all()]
 
+def withdraw_from_queue(session: Session, viewer: Viewer, now: datetime | None = None) -> int:
+    """On withdrawal of wellbeing consent: none of the person's flags stays shared with HR
+    (each flag's own sharing is undone; standing consent is withdrawn by the caller), queue
+    entries that exist only because of a flag leave the queue (open or scheduled; done and
+    declined ones stay as HR's record, without their flag), and a one-on-one the person asked
+    for themself stays, without its flag. Returns the number of entries that left the queue."""
+    now = now or utcnow()
+    for flag in session.exec(select(Flag).where(Flag.user_id == viewer.id,
+                                                Flag.shared_at.is_not(None))).all():
+        flag.shared_at = None
+        session.add(flag)
+    left = 0
+    for one in session.exec(select(OneOnOne).where(OneOnOne.user_id == viewer.id)).all():
+        if one.requested_by_person or one.status in (OneOnOneStatus.done,
+                                                     OneOnOneStatus.declined):
+            if one.flag_id is not None:
+                one.flag_id, one.updated_at = None, now
+                session.add(one)
+            continue
+        session.delete(one)
+        left += 1
+    if left:
+        audit.record_by(session, viewer, audit.Action.one_on_one_changed, "one_on_one", None,
+                        f"consent withdrawn: {left} left the queue")
+    session.flush()
+    return left
+
+
 # --- HR: the one-on-one queue --------------------------------------------------------------------
 
 

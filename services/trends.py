@@ -23,16 +23,21 @@ from sqlmodel import Session, select
 
 from core import access, audit
 from core.access import Viewer
+from core.clock import local_today
 from core.config import Settings, get_settings
 from core.errors import NotAllowed
 from core.i18n import t
 from core.models import (
     CheckIn,
+    Consent,
+    ConsentKind,
     FlagLevel,
     Incident,
     Role,
     Team,
+    TrendRollup,
     User,
+    utcnow,
 )
 from services.checkin import TEXT_SEPARATOR
 from wellbeing.instruments import HARASSMENT, JOB_ITEMS, K6, week_start
@@ -80,7 +85,67 @@ def _aggregate(session: Session, first_week: date, last_week: date,
                team_names: dict[int, str] | None, texts_before: date | None,
                ) -> tuple[list[AggregateRow], dict[tuple[str | None, date], list[str]]]:
     """ONE scan of the check-ins of the weeks, grouped by week and team: counts, sums, K6
-    buckets, job-item rank sums, and the free texts of weeks before ``texts_before``."""
+    buckets, job-item rank sums, and the free texts of weeks before ``texts_before``.
+
+    Consent withdrawal and erasure (``services.data_rights``): only check-ins of people whose
+    wellbeing consent is in force are counted; a closed week that was frozen (``TrendRollup``,
+    written before any of its check-ins was withdrawn, erased or expired) is counted from its
+    frozen sums, so what HR saw for a closed week never changes. Free texts always come from
+    the rows (erased or withdrawn texts are gone)."""
+    width = len(_SUM_NAMES)
+    names = team_names if team_names is not None else _team_names(session)
+    frozen = _rollups(session, first_week, last_week)
+    frozen_weeks = {week for week, _ in frozen}
+    scanned = [(week, team_id, None if week in frozen_weeks else values, row_texts)
+               for week, team_id, values, row_texts
+               in _scan(session, first_week, last_week, texts_before)]
+    scanned += [(week, team_id, values, None) for (week, team_id), values in frozen.items()]
+
+    # sums per (team name | None for the total, week); people in no team count in the total only
+    sums: dict[tuple[str | None, date], list[float]] = {}
+    texts: dict[tuple[str | None, date], list[str]] = defaultdict(list)
+    for week, team_id, values, row_texts in scanned:
+        keys = [(None, week)] + ([(names[team_id], week)] if team_id in names else [])
+        for key in keys:
+            if values is not None:
+                acc = sums.setdefault(key, [0] * width)
+                for i, v in enumerate(values):
+                    acc[i] += v
+            if row_texts:
+                texts[key].extend(row_texts)
+    out = []
+    k6_at = 6 + 2 * len(_JSON_ITEMS)
+    for (team, week), v in sorted(sums.items(), key=lambda kv: (kv[0][1], kv[0][0] or "")):
+        n = int(v[0])
+        if not n:
+            continue
+        means = {HARASSMENT.id: v[5] / n}
+        for i, item in enumerate(_JSON_ITEMS):
+            total, answered = v[6 + 2 * i], v[7 + 2 * i]
+            if answered:
+                means[item.id] = total / answered
+        hist = {b: int(v[k6_at + i]) for i, b in enumerate(K6_BUCKETS) if v[k6_at + i]}
+        out.append(AggregateRow(team=team, week=week, n_respondents=n, who5_mean=v[1] / n,
+                                share_watch=v[2] / n, share_urgent=v[3] / n, k6_histogram=hist,
+                                job_item_means=means, harassment_reports=int(v[4])))
+    return out, texts
+
+
+# The sums of one (week, team) group, by name (the order of the SQL columns; TrendRollup.sums)
+_SUM_NAMES = ("n", "who5_sum", "watch", "urgent", "harassed", "harassment_sum",
+              *[f"{item.id}_{part}" for item in _JSON_ITEMS for part in ("rank_sum", "ranked")],
+              *[f"k6_{b}" for b in K6_BUCKETS])
+
+
+def _consented():
+    """SQL: the people whose wellbeing consent is in force now (HR aggregates count only them)."""
+    return select(Consent.user_id).where(Consent.kind == ConsentKind.wellbeing,
+                                         Consent.withdrawn_at.is_(None))
+
+
+def _scan(session: Session, first_week: date, last_week: date, texts_before: date | None):
+    """``(week, team_id, sums in _SUM_NAMES order, free texts or None)`` per group, from the
+    check-ins of consenting people (texts only of weeks before ``texts_before``)."""
     cols = [func.count(), func.sum(CheckIn.who5_pct),
             _count_if(CheckIn.level == FlagLevel.watch), _count_if(CheckIn.level == FlagLevel.urgent),
             _count_if(CheckIn.harassment_count > 0), func.sum(CheckIn.harassment_count)]
@@ -93,38 +158,43 @@ def _aggregate(session: Session, first_week: date, last_week: date,
         text = case((CheckIn.week_start < texts_before, CheckIn.free_text), else_=None)
         cols.append(func.aggregate_strings(text, TEXT_SEPARATOR))
     stmt = (select(CheckIn.week_start, CheckIn.team_id, *cols)
-            .where(CheckIn.week_start >= first_week, CheckIn.week_start <= last_week)
+            .where(CheckIn.week_start >= first_week, CheckIn.week_start <= last_week,
+                   CheckIn.user_id.in_(_consented()))
             .group_by(CheckIn.week_start, CheckIn.team_id))
-    names = team_names if team_names is not None else _team_names(session)
-
-    # sums per (team name | None for the total, week); people in no team count in the total only
-    width = len(cols) - with_texts
-    sums: dict[tuple[str | None, date], list[float]] = {}
-    texts: dict[tuple[str | None, date], list[str]] = defaultdict(list)
+    width = len(_SUM_NAMES)
     for row in session.connection().execute(stmt):
-        week, team_id = _as_date(row[0]), row[1]
-        values = [v or 0 for v in row[2:2 + width]]
-        keys = [(None, week)] + ([(names[team_id], week)] if team_id in names else [])
-        for key in keys:
-            acc = sums.setdefault(key, [0] * width)
-            for i, v in enumerate(values):
-                acc[i] += v
-            if with_texts and row[-1]:
-                texts[key].extend(row[-1].split(TEXT_SEPARATOR))
-    out = []
-    k6_at = 6 + 2 * len(_JSON_ITEMS)
-    for (team, week), v in sorted(sums.items(), key=lambda kv: (kv[0][1], kv[0][0] or "")):
-        n = int(v[0])
-        means = {HARASSMENT.id: v[5] / n}
-        for i, item in enumerate(_JSON_ITEMS):
-            total, answered = v[6 + 2 * i], v[7 + 2 * i]
-            if answered:
-                means[item.id] = total / answered
-        hist = {b: int(v[k6_at + i]) for i, b in enumerate(K6_BUCKETS) if v[k6_at + i]}
-        out.append(AggregateRow(team=team, week=week, n_respondents=n, who5_mean=v[1] / n,
-                                share_watch=v[2] / n, share_urgent=v[3] / n, k6_histogram=hist,
-                                job_item_means=means, harassment_reports=int(v[4])))
-    return out, texts
+        texts = row[-1].split(TEXT_SEPARATOR) if with_texts and row[-1] else None
+        yield _as_date(row[0]), row[1], [v or 0 for v in row[2:2 + width]], texts
+
+
+def _rollups(session: Session, first_week: date, last_week: date,
+             ) -> dict[tuple[date, int | None], list[float]]:
+    stmt = select(TrendRollup).where(TrendRollup.week_start >= first_week,
+                                     TrendRollup.week_start <= last_week)
+    return {(_as_date(r.week_start), r.team_id): [r.sums.get(k, 0) for k in _SUM_NAMES]
+            for r in session.exec(stmt).all()}
+
+
+def freeze_closed_weeks(session: Session, weeks, *, now: datetime | None = None) -> int:
+    """Freeze the HR-trend sums of each CLOSED week in ``weeks`` that is not frozen yet (one
+    ``TrendRollup`` per team with answers). Called before check-ins of a closed week are
+    erased, withdrawn from aggregates or expire, so that week's totals stay as HR saw them.
+    Returns the number of weeks frozen. Flushes."""
+    now = now or utcnow()
+    open_from = week_start(local_today(now))
+    todo = sorted({_as_date(w) for w in weeks if _as_date(w) < open_from})
+    if not todo:
+        return 0
+    done = set(session.exec(select(TrendRollup.week_start)
+                            .where(TrendRollup.week_start.in_(todo))).all())
+    todo = [w for w in todo if w not in {_as_date(d) for d in done}]
+    for week in todo:
+        for _, team_id, values, _ in _scan(session, week, week, None):
+            session.add(TrendRollup(week_start=week, team_id=team_id,
+                                    sums=dict(zip(_SUM_NAMES, values, strict=True)),
+                                    frozen_at=now))
+    session.flush()
+    return len(todo)
 
 
 def _as_date(value) -> date:
