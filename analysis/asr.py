@@ -247,16 +247,40 @@ def transcribe(
 ) -> Transcript:
     """Transcribe Japanese speech.
 
-    samples: float32 mono at SAMPLE_RATE Hz, shape (n,).
-    engine: "faster-whisper" (int8) or "openai-whisper" (fp32).
-    model_path: a faster-whisper folder or an openai-whisper .pt; None → the bundled base
-        model, assembled in ``cache_dir``.
-    beam_size: 1 = greedy. threads: CPU threads, 0 = one per core.
-    speech_regions: (start, end) seconds of speech found by the VAD. Then the audio after the
-        last region (plus TAIL_PAD_S) is not decoded, and segments not backed by speech (see
-        :func:`in_speech`) are dropped; an empty list means "no speech": Whisper is not run.
     Segments whose text is a repetition loop (compression ratio > 2.4) are always dropped.
-    Raises ValueError for an unknown engine or bad samples, ModelPackError for model problems.
+
+    Parameters
+    ----------
+    samples : np.ndarray, shape (n,)
+        Float32 mono in [-1, 1] at :data:`SAMPLE_RATE` (16 kHz).
+    engine : {"faster-whisper", "openai-whisper"}, default DEFAULT_ENGINE
+        int8 CTranslate2 or fp32 PyTorch (:data:`analysis.resolve.ENGINES`).
+    model_path : Path, optional
+        A faster-whisper folder or an openai-whisper ``.pt``; ``None``: the bundled base
+        model, assembled in ``cache_dir``.
+    cache_dir : Path
+        The model cache.
+    beam_size : int, default 1
+        1 = greedy.
+    threads : int, default 0
+        CPU threads; 0 = one per core.
+    speech_regions : list of (float, float), optional
+        Seconds of speech found by the VAD. Then the audio after the last region (plus
+        TAIL_PAD_S) is not decoded and segments not backed by speech (:func:`in_speech`) are
+        dropped; an empty list means "no speech": Whisper is not run.
+
+    Returns
+    -------
+    Transcript
+        The joined text, the kept segments (times in seconds), the engine and the SHA-256 of
+        the weights' source file.
+
+    Raises
+    ------
+    ValueError
+        An unknown engine or samples that are not mono.
+    ModelPackError
+        Model problems.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")

@@ -108,9 +108,22 @@ class Audio:
 
 
 def clipping_ratio(x: np.ndarray) -> float:
-    """Share of samples in ``x`` (shape (n,) or (n, channels), float in [-1, 1]) that look
-    clipped: |x| >= CLIP_LEVEL, or part of a run of >= FLAT_RUN_MIN identical samples with
-    |x| >= FLAT_LEVEL. For several channels the worst channel counts."""
+    """Share of samples that look clipped.
+
+    A sample counts when ``|x| >= CLIP_LEVEL``, or when it is part of a run of
+    ``>= FLAT_RUN_MIN`` identical samples with ``|x| >= FLAT_LEVEL`` (a clipped clip turned
+    down). Measured before resampling.
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (n,) or (n, channels)
+        Float samples in [-1, 1].
+
+    Returns
+    -------
+    float
+        0–1; for several channels the worst channel counts; 0 for an empty array.
+    """
     x = np.asarray(x)
     if x.ndim == 1:
         x = x[:, None]
@@ -129,9 +142,19 @@ def clipping_ratio(x: np.ndarray) -> float:
 
 
 def resample(x: np.ndarray, sr: int) -> np.ndarray:
-    """Resample mono ``x`` (shape (n,)) from ``sr`` Hz to SAMPLE_RATE with the soxr HQ filter.
+    """Resample mono audio to :data:`SAMPLE_RATE` with the soxr HQ filter.
 
-    Returns float32 of length ceil(n * SAMPLE_RATE / sr), so the duration is kept.
+    Parameters
+    ----------
+    x : np.ndarray, shape (n,)
+        Float samples in [-1, 1].
+    sr : int
+        Their sample rate in Hz (> 0).
+
+    Returns
+    -------
+    np.ndarray, shape (ceil(n * SAMPLE_RATE / sr),), float32
+        The same duration at 16 kHz (``x`` itself, as float32, when ``sr`` is already 16 kHz).
     """
     x = np.asarray(x, dtype=np.float32)
     if sr == SAMPLE_RATE:
@@ -176,9 +199,24 @@ def load_audio(
 ) -> Audio:
     """Read a WAV/FLAC/OGG/MP3 recording into 16 kHz mono float32.
 
-    source: a path, the file's bytes, or a binary file object (e.g. a Streamlit upload).
-    max_seconds: longer recordings are refused, from the header when possible (before decoding).
-    Raises AudioError for unreadable, unsupported, empty, truncated, too short or too long input.
+    Parameters
+    ----------
+    source : str, Path, bytes or binary file object
+        A path, the file's bytes, or a binary file object (e.g. a Streamlit upload).
+    max_seconds : float, default DEFAULT_MAX_SECONDS
+        Longer recordings are refused, from the header when possible (before decoding).
+
+    Returns
+    -------
+    Audio
+        ``samples`` (float32, shape (n,), in [-1, 1], at :data:`SAMPLE_RATE` Hz), the
+        original rate and channels, the duration in seconds and the clipping ratio (0–1,
+        measured before resampling).
+
+    Raises
+    ------
+    AudioError
+        Unreadable, unsupported, empty, truncated, too short (< MIN_SECONDS) or too long input.
     """
     with _open(source) as f:
         sr, channels, frames = int(f.samplerate), int(f.channels), int(f.frames)

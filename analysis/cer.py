@@ -19,7 +19,20 @@ def kana_plain(text: str) -> str:
 
 
 def cer(ref: str, hyp: str) -> float:
-    """Levenshtein distance between ``ref`` and ``hyp`` / len(ref), in characters (≥ 0)."""
+    """Character error rate.
+
+    Parameters
+    ----------
+    ref : str
+        The known text.
+    hyp : str
+        The transcript.
+
+    Returns
+    -------
+    float
+        Levenshtein distance in characters / ``len(ref)`` (≥ 0; may exceed 1).
+    """
     prev = list(range(len(hyp) + 1))
     for i, r in enumerate(ref, 1):
         cur = [i]

@@ -118,13 +118,37 @@ def pitch_track(
     pad_s: float = REGION_PAD_S,
     refine: bool = True,
 ) -> PitchTrack:
-    """F0 with ``librosa.pyin`` over ``regions`` (padded by ``pad_s``) or the whole signal.
+    """F0 with ``librosa.pyin`` over the speech regions (or the whole signal).
 
     pyin decides voicing and picks a pitch bin (``resolution`` semitones wide, so its values
     are quantised to a 20-cent grid at 0.2). With ``refine`` each voiced frame takes
     ``librosa.yin``'s continuous (parabolically interpolated) estimate from the same frame when
     it lies within ``REFINE_MAX_ST`` of pyin's bin; otherwise pyin's value stays.
-    Frames outside the regions are not analysed (and do not appear in the track).
+
+    Parameters
+    ----------
+    samples : np.ndarray, shape (n,)
+        Float mono in [-1, 1].
+    sr : int, default 16000
+        Sample rate in Hz.
+    regions : list of (float, float), optional
+        Speech regions in seconds, each padded by ``pad_s``; frames outside are not analysed
+        (and do not appear in the track). ``None``: the whole signal.
+    fmin, fmax : float
+        Search range in Hz (65–600 by default: the lowest male to a high female voice).
+    frame_length, hop_length : int
+        pyin frame and hop in samples (512 and 320 = 20 ms at 16 kHz).
+    resolution : float
+        pyin bin width in semitones.
+    pad_s : float
+        Padding around each region in seconds.
+    refine : bool
+        Take yin's continuous estimate where it agrees with pyin.
+
+    Returns
+    -------
+    PitchTrack
+        Frame times in seconds and F0 in Hz (NaN where unvoiced).
     """
     import librosa  # heavy import, kept local so `analysis` imports fast
 
@@ -234,7 +258,21 @@ def contour(
 
 
 def pitch_stats(track: PitchTrack, *, hop_s: float = PYIN_HOP / SAMPLE_RATE) -> PitchStats:
-    """Median F0 (Hz), spread (RMS deviation from the median, st), range (5–95th pct, st)."""
+    """Pitch level and spread of a track.
+
+    Parameters
+    ----------
+    track : PitchTrack
+        F0 in Hz per frame (NaN = unvoiced), usually after :func:`remove_outliers`.
+    hop_s : float
+        Seconds per frame (for the voiced time).
+
+    Returns
+    -------
+    PitchStats
+        Median F0 (Hz), spread = RMS deviation from the median (semitones), range = 5th–95th
+        percentile (semitones) and voiced seconds; ``None`` values without voiced frames.
+    """
     f0 = track.f0[np.isfinite(track.f0)]
     times, hz = contour(track)
     if f0.size < 3:
@@ -268,9 +306,26 @@ def speaking_time(regions: list[Region], *, min_gap_s: float = SPEAKING_GAP_S) -
 def pace(
     morae: int, chars: int, regions: list[Region], *, min_gap_s: float = SPEAKING_GAP_S
 ) -> Pace:
-    """Morae per second over the speech span and over speaking time; characters per minute.
+    """Speaking rate.
 
     Norms (notes/domain.md): NTT normal 6–7 morae/s, fast 9–10, slow < 5; NHK ~300 chars/min.
+
+    Parameters
+    ----------
+    morae : int
+        Morae in the transcript (:func:`analysis.reading.count_morae`), ≥ 0.
+    chars : int
+        Characters without punctuation (:func:`analysis.reading.count_chars`), ≥ 0.
+    regions : list of (float, float)
+        Speech regions in seconds.
+    min_gap_s : float, default SPEAKING_GAP_S
+        Gaps of at least this many seconds do not count as speaking time.
+
+    Returns
+    -------
+    Pace
+        Morae per second over the speech span (first to last speech) and over speaking time,
+        characters per minute, and both durations in seconds; ``None`` rates without speech.
     """
     if not regions:
         return Pace(None, None, None, 0.0, 0.0)
@@ -288,8 +343,23 @@ def pace(
 def pause_stats(
     regions: list[Region], *, min_pause_s: float = MIN_PAUSE_S, long_pause_s: float = LONG_PAUSE_S
 ) -> PauseStats:
-    """Pauses ≥ ``min_pause_s`` between speech regions, how many are ≥ ``long_pause_s``, the
-    longest, and the share of the speech span spent pausing."""
+    """Pauses between speech regions.
+
+    Parameters
+    ----------
+    regions : list of (float, float)
+        Speech regions in seconds, sorted.
+    min_pause_s : float, default MIN_PAUSE_S
+        Shortest gap (seconds) that counts as a pause.
+    long_pause_s : float, default LONG_PAUSE_S
+        A pause at least this long (3 s: MiiTel's 沈黙) is a long pause.
+
+    Returns
+    -------
+    PauseStats
+        The pauses, their count, the long ones' count, the longest (seconds) and the share of
+        the speech span spent pausing (0–1).
+    """
     ps = find_pauses(regions, min_pause_s=min_pause_s)
     span = regions[-1][1] - regions[0][0] if regions else 0.0
     total = sum(p.duration for p in ps)
@@ -322,9 +392,28 @@ def loudness(
     noise_percentile: float = NOISE_PERCENTILE,
     frame_s: float = 0.03,
 ) -> Loudness:
-    """Speech level (RMS over the speech regions, dBFS), noise floor (``noise_percentile`` of
-    30 ms frame levels outside speech; of all frames when there is too little non-speech),
-    and SNR = speech level − noise floor (dB)."""
+    """Speech level, noise floor and signal-to-noise ratio.
+
+    Parameters
+    ----------
+    samples : np.ndarray, shape (n,)
+        Float mono in [-1, 1].
+    regions : list of (float, float)
+        Speech regions in seconds.
+    sr : int, default 16000
+        Sample rate in Hz.
+    noise_percentile : float, default NOISE_PERCENTILE
+        Percentile (0–100) of the 30 ms frame levels outside speech taken as the noise floor
+        (of all frames when there is too little non-speech).
+    frame_s : float, default 0.03
+        Frame length in seconds.
+
+    Returns
+    -------
+    Loudness
+        Speech level (RMS over the speech regions, dBFS, floor −100), noise floor (dBFS) and
+        SNR = speech level − noise floor (dB).
+    """
     x = np.asarray(samples, dtype=np.float64)
     mask = np.zeros(len(x), dtype=bool)
     for s, e in regions:

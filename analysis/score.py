@@ -95,9 +95,23 @@ class Baseline:
 
 
 def make_baseline(result: Any) -> Baseline:
-    """Baseline from an analysis of a calibration recording (a ``Result`` or its dict).
+    """A person's usual voice from an analysis of their calibration recording.
 
-    Raises ``ValueError`` when the recording had no speech or no usable pitch/pace.
+    Parameters
+    ----------
+    result : AnalysisResult, its metrics, or a mapping
+        Anything with ``no_speech``, ``f0_median_hz`` and ``morae_per_s_span`` (attributes or
+        keys).
+
+    Returns
+    -------
+    Baseline
+        Median F0 in Hz and pace in morae per second.
+
+    Raises
+    ------
+    ValueError
+        The recording had no speech or no usable pitch/pace.
     """
     get = result.get if isinstance(result, Mapping) else lambda k: getattr(result, k, None)
     if get("no_speech"):
@@ -160,8 +174,22 @@ def _band(value: float, bands: list[dict]) -> dict | None:
 
 
 def derived_metrics(metrics: Mapping[str, Any], baseline: Baseline | None) -> dict[str, Any]:
-    """Metrics plus those relative to the baseline: ``f0_vs_usual_st`` (semitones above the
-    usual median F0) and ``pace_vs_usual_ratio`` (pace / usual pace)."""
+    """Metrics plus those relative to a baseline.
+
+    Parameters
+    ----------
+    metrics : mapping
+        Metric name → value (``f0_median_hz`` in Hz, ``morae_per_s_span`` in morae/s…).
+    baseline : Baseline or None
+        The person's usual voice.
+
+    Returns
+    -------
+    dict
+        ``metrics`` with ``f0_vs_usual_st`` (semitones above the usual median F0, 3 decimals)
+        and ``pace_vs_usual_ratio`` (pace / usual pace, 3 decimals); ``None`` without a
+        baseline or the metric.
+    """
     m = dict(metrics)
     m.setdefault("f0_vs_usual_st", None)
     m.setdefault("pace_vs_usual_ratio", None)
@@ -277,13 +305,28 @@ def score(
     *,
     bands: dict | None = None,
 ) -> Score:
-    """Score 0–100.
+    """Score an answer 0–100 (weights and bands: ``bands.toml``).
 
-    ``metrics``: a mapping with (any of) ``morae_per_s_span``, ``filler_ratio``,
-    ``long_pause_count``, ``f0_sd_st``, ``f0_median_hz``, ``loudness_dbfs``,
-    ``clipping_ratio``, ``snr_db`` — e.g. ``Result.to_dict()``. Missing/None metrics are
-    not judged. ``rubric_result``: content is scored only when given. ``baseline``: adds the
-    pitch-vs-usual and pace-vs-usual items.
+    Parameters
+    ----------
+    metrics : mapping
+        Any of ``morae_per_s_span`` (morae/s), ``filler_ratio`` (0–1), ``long_pause_count``,
+        ``f0_sd_st`` (semitones), ``f0_median_hz`` (Hz), ``loudness_dbfs`` (dBFS, ≤ 0),
+        ``clipping_ratio`` (0–1), ``snr_db`` (dB). Missing or ``None`` metrics are not judged
+        and the other delivery items share their points.
+    rubric_result : RubricResult, optional
+        Content is scored only when given (70 content / 30 delivery); without it delivery is
+        scaled to 100.
+    baseline : Baseline, optional
+        Adds the pitch-vs-usual and pace-vs-usual items.
+    bands : dict, optional
+        A parsed bands file (default :func:`load_bands`).
+
+    Returns
+    -------
+    Score
+        Total 0–100 (one decimal), passed (total ≥ pass mark), content and delivery points and
+        every item as a :class:`Deduction` with its texts in Japanese and English.
     """
     cfg = bands or load_bands()
     m = derived_metrics(metrics, baseline)

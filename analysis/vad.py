@@ -145,10 +145,26 @@ def speech_regions(
     merge_gap_s: float = MERGE_GAP_S,
     min_region_s: float = MIN_REGION_S,
 ) -> list[Region]:
-    """Speech regions ``[(start_s, end_s), …]`` found by WebRTC VAD (mode 3, dithered).
+    """Speech regions found by WebRTC VAD (mode 3, dithered).
 
-    Regions are sorted, non-overlapping, separated by at least ``merge_gap_s``, and each lasts
-    at least ``min_region_s``. Boundaries are accurate to about one 30 ms frame.
+    Parameters
+    ----------
+    samples : np.ndarray, shape (n,)
+        Float mono in [-1, 1].
+    sr : int, default 16000
+        Sample rate in Hz: 8000, 16000, 32000 or 48000.
+    mode : int, default VAD_MODE
+        0 (least) … 3 (most aggressive at rejecting non-speech).
+    merge_gap_s : float, default MERGE_GAP_S
+        Gaps shorter than this (seconds) are closed.
+    min_region_s : float, default MIN_REGION_S
+        Regions shorter than this (seconds) are dropped.
+
+    Returns
+    -------
+    list of (float, float)
+        ``(start_s, end_s)`` sorted, non-overlapping; boundaries accurate to about one 30 ms
+        frame.
     """
     dec = frame_decisions(samples, sr, mode=mode)
     return decisions_to_regions(
@@ -157,10 +173,22 @@ def speech_regions(
 
 
 def pauses(regions: list[Region], *, min_pause_s: float = MIN_PAUSE_S) -> list[Pause]:
-    """Gaps of at least ``min_pause_s`` seconds between consecutive speech regions.
+    """Gaps between consecutive speech regions.
 
     Silence before the first and after the last region is not a pause (the person had not
     started / had finished).
+
+    Parameters
+    ----------
+    regions : list of (float, float)
+        Speech regions in seconds, sorted.
+    min_pause_s : float, default MIN_PAUSE_S
+        Shorter gaps (seconds) are not pauses.
+
+    Returns
+    -------
+    list of Pause
+        ``start``, ``end`` (and ``duration``) in seconds, in order.
     """
     out = []
     for (_, e0), (s1, _) in pairwise(regions):
@@ -238,7 +266,29 @@ def speech_check(
     ``min_peak_dbfs`` (faint hiss is not speech); frame energy varies by ≥
     ``min_dynamic_range_db`` (speech comes in syllables; steady noise or hum does not); ≥
     ``min_voiced_s`` of the VAD's speech frames are periodic (a voice has a pitch, noise
-    has none). ``regions`` may be passed if already computed.
+    has none).
+
+    Parameters
+    ----------
+    samples : np.ndarray, shape (n,)
+        Float mono in [-1, 1].
+    sr : int, default 16000
+        Sample rate in Hz.
+    regions : list of (float, float), optional
+        Speech regions in seconds if already computed (else :func:`speech_regions`).
+    min_speech_s, min_voiced_s : float
+        Seconds of speech / of voiced speech frames needed.
+    min_peak_dbfs : float
+        Level in dBFS (≤ 0) the loudest frames must reach.
+    min_dynamic_range_db : float
+        Spread of frame levels in dB needed.
+    voicing_nacf : float
+        Normalised autocorrelation (0–1) above which a frame counts as voiced.
+
+    Returns
+    -------
+    SpeechCheck
+        ``has_speech``, the measured quantities (seconds, dBFS, dB) and ``reason`` (why not).
     """
     if regions is None:
         regions = speech_regions(samples, sr)
