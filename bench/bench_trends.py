@@ -2,7 +2,7 @@
 
 Times what the trends page does on each view — the aggregation in SQL plus the pure suppression
 rules (``services.trends.trends_report``) and the render data (table frame + Altair chart
-specs, ``cells_frame`` + ``trend_charts(...).to_dict()``) — on SQLite and on PostgreSQL, and
+specs, ``services.trends.cell_records`` + ``ui.charts.trend_charts(...).to_dict()``) — on SQLite and on PostgreSQL, and
 prints each time as a ratio of the 1 s target (ratio < 1 = within target).
 
     .venv/bin/python bench/bench_trends.py [--staff 1000] [--weeks 104] [--repeat 5]
@@ -37,11 +37,11 @@ from core.db import make_engine, migrate
 from core.models import CheckIn, Role, Team, User
 from services.checkin import checkin_reasons
 from services.trends import (
-    cells_frame,
+    cell_records,
     default_chart_teams,
-    trend_charts,
     trends_report,
 )
+from ui.charts import trend_charts, trends_frame
 from wellbeing.flags import assess
 from wellbeing.instruments import JOB_ITEMS, JobAnswers, k6_due, week_start
 
@@ -122,10 +122,11 @@ def generate(engine, n_staff: int, n_weeks: int, seed: int = 2026) -> int:
 
 def draw(report, teams) -> None:
     """The render data: the table frame and every chart's Vega-Lite spec."""
-    cells_frame(report)
+    records = cell_records(report)
+    trends_frame(records)
     # Streamlit serialises through Arrow, without Altair's 5,000-row limit
     with alt.data_transformers.disable_max_rows():
-        for chart in trend_charts(report, teams=teams).values():
+        for chart in trend_charts(records, teams=teams).values():
             chart.to_dict()
 
 
@@ -136,7 +137,7 @@ def run(engine, label: str, repeat: int) -> dict[str, float]:
         viewer = Viewer(id=hr, role=Role.hr, username="hr")
         results = {}
         warm = trends_report(s, viewer, TODAY, weeks=4, settings=settings)
-        for chart in trend_charts(warm).values():  # imports and schema loading, once a process
+        for chart in trend_charts(cell_records(warm)).values():  # imports and schema loading, once a process
             chart.to_dict()
         s.rollback()
         for weeks in (12, 104):
