@@ -31,9 +31,13 @@ class LoadError:
     file: Path
     field: str  # "" when the problem is the file as a whole (unreadable, bad TOML)
     message: str
+    turn: str = ""  # the turn id the problem is in, when it is in one
+    path: str = ""  # the way through the scenario that shows it (presuppositions)
 
     def __str__(self) -> str:
         where = f"{self.file.name}: {self.field}" if self.field else self.file.name
+        if self.turn:
+            where += f" (turn {self.turn})"
         return f"{where}: {self.message}"
 
 
@@ -113,8 +117,31 @@ def _read_toml(path: Path, errors: list[LoadError]) -> dict[str, Any] | None:
     return None
 
 
-def _validation_errors(path: Path, exc: ValidationError) -> list[LoadError]:
-    return [LoadError(path, format_loc(tuple(err["loc"])), err["msg"]) for err in exc.errors()]
+def _turn_of(loc: tuple[Any, ...], data: Any) -> str:
+    """The id of the turn a ``turns[i]…`` location points into (from the raw file data)."""
+    if len(loc) >= 2 and loc[0] == "turns" and isinstance(loc[1], int) and isinstance(data, dict):
+        turns = data.get("turns")
+        if isinstance(turns, list) and 0 <= loc[1] < len(turns) and isinstance(turns[loc[1]], dict):
+            tid = turns[loc[1]].get("id")
+            return tid if isinstance(tid, str) else ""
+    return ""
+
+
+def _validation_errors(path: Path, exc: ValidationError, data: Any = None) -> list[LoadError]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        ctx = err.get("ctx") or {}
+        out.append(
+            LoadError(
+                path,
+                format_loc(loc),
+                err["msg"],
+                turn=str(ctx.get("turn") or _turn_of(loc, data)),
+                path=str(ctx.get("path") or ""),
+            )
+        )
+    return out
 
 
 def load_phrases(path: Path | None = None) -> tuple[PhraseLibrary, list[LoadError]]:
@@ -139,7 +166,7 @@ def load_scenario(path: Path, phrases: PhraseLibrary) -> tuple[Scenario | None, 
     try:
         return Scenario.model_validate(data, context={"phrases": phrases}), errors
     except ValidationError as e:
-        return None, _validation_errors(path, e)
+        return None, _validation_errors(path, e, data)
 
 
 def load_catalogue(directory: Path | None = None, *, phrases_file: Path | None = None) -> Catalogue:

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -79,6 +81,14 @@ JaText = Annotated[str, Field(min_length=1)]
 
 _LATIN = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]")
 
+#: Presupposition facts besides group ids: some NG group was said / more money was promised
+#: than the trainee may give.
+NG_FACT = "ng"
+OVER_AUTHORITY_FACT = "over_authority"
+Assumption = Annotated[
+    str, Field(pattern=r"^!?[a-z][a-z0-9_]*(\|!?[a-z][a-z0-9_]*)*$", max_length=200)
+]
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -88,13 +98,28 @@ class _Model(BaseModel):
 
 
 class SharedGroup(_Model):
-    """One entry of ``phrases.toml`` (the id is the table name)."""
+    """One entry of ``phrases.toml`` (the id is the table name).
+
+    ``careless = true`` (NG groups only) marks what a careless answer says at any point of a call
+    (blame, 「でも」, rules as a shield, a flat 「できません」, passing the customer on, casual
+    speech): every turn of every scenario must check these groups, or exempt one with a reason
+    (``ng_exempt``).
+    """
 
     kind: Literal["required", "ng"]
     label: JaText
+    label_en: str = ""
     phrases: tuple[JaText, ...] = Field(min_length=1)
     tip: str = ""
+    tip_en: str = ""
     weight: float = Field(default=1.0, gt=0, le=5)
+    careless: bool = False
+
+    @model_validator(mode="after")
+    def _careless_is_ng(self) -> SharedGroup:
+        if self.careless and self.kind != "ng":
+            raise ValueError("`careless = true` is for NG groups only")
+        return self
 
 
 PhraseLibrary = dict[str, SharedGroup]
@@ -118,8 +143,10 @@ class Group(_Model):
 
     id: Id
     label: JaText
+    label_en: str = ""
     phrases: tuple[JaText, ...] = Field(min_length=1)
     tip: str = ""
+    tip_en: str = ""
     weight: float = Field(default=1.0, gt=0, le=5)
     shared: bool = Field(default=False, description="Comes from phrases.toml (maybe extended).")
 
@@ -163,14 +190,18 @@ def _resolve(value: Any, info: ValidationInfo, kind: Literal["required", "ng"]) 
     if isinstance(extra, str) or not isinstance(extra, (list, tuple)):
         return {**value, "phrases": extra}  # invalid: let validation report it
     phrases = list(dict.fromkeys([*shared.phrases, *extra]))
+    own = {"id", "label", "label_en", "phrases", "tip", "tip_en", "weight"}
     return {
         "id": gid,
         "label": value.get("label", shared.label),
+        # an overridden Japanese label/tip without its English keeps no stale translation
+        "label_en": value.get("label_en", shared.label_en if "label" not in value else ""),
         "phrases": phrases,
         "tip": value.get("tip", shared.tip),
+        "tip_en": value.get("tip_en", shared.tip_en if "tip" not in value else ""),
         "weight": value.get("weight", shared.weight),
         "shared": True,
-        **{k: v for k, v in value.items() if k not in {"id", "label", "phrases", "tip", "weight"}},
+        **{k: v for k, v in value.items() if k not in own},
     }
 
 
@@ -208,6 +239,12 @@ class Branch(_Model):
     otherwise: bool = False
     goto: Id | None = None
     end: bool = False
+    why: str = Field(
+        default="",
+        description="Shown in the feedback when this rule chose the next turn: what the answer "
+        "did and how the customer reacts to it (ja).",
+    )
+    why_en: str = ""
 
     @model_validator(mode="after")
     def _check(self) -> Branch:
@@ -238,6 +275,53 @@ class Branch(_Model):
             return False
         return not (self.if_over_authority and not over_authority)
 
+    def atoms(self) -> list[tuple[frozenset[str], frozenset[str]]]:
+        """This rule's conditions, each as the facts (found, absent) it guarantees when it holds.
+
+        Facts are group ids (a required group found / an NG group said), ``"ng"`` (some NG group
+        said) and ``"over_authority"``. Used to work out what a path through a scenario
+        guarantees the trainee has said (see :meth:`Scenario.presupposition_errors`).
+        """
+        atoms: list[tuple[frozenset[str], frozenset[str]]] = []
+        if self.if_missing:
+            # "one of these was missed": a fact only when there is one id
+            gone = frozenset(self.if_missing) if len(self.if_missing) == 1 else frozenset()
+            atoms.append((frozenset(), gone))
+        if self.if_found:
+            atoms.append((frozenset(self.if_found), frozenset()))
+        if self.if_ng is True:
+            atoms.append((frozenset({NG_FACT}), frozenset()))
+        elif isinstance(self.if_ng, tuple) and self.if_ng:
+            said = frozenset(self.if_ng) if len(self.if_ng) == 1 else frozenset()
+            atoms.append((said | {NG_FACT}, frozenset()))
+        if self.if_over_authority:
+            atoms.append((frozenset({OVER_AUTHORITY_FACT}), frozenset()))
+        return atoms
+
+    def failed_facts(self, turn_ng: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+        """What is guaranteed when this rule did NOT hold (it was tried and passed over).
+
+        The negation of several conditions is a disjunction, so only a rule with a single
+        condition yields facts: not "one of A, B missed" = A and B found; not "A found" = A
+        missed; not "any NG" = no NG group at all; not "one of these NG" = none of them;
+        not "over authority" = within it.
+        """
+        conditions = sum(
+            bool(c) for c in (self.if_missing, self.if_found, self.if_ng, self.if_over_authority)
+        )
+        if self.otherwise or conditions != 1:
+            return frozenset(), frozenset()
+        if self.if_missing:
+            return frozenset(self.if_missing), frozenset()
+        if self.if_found:
+            gone = frozenset(self.if_found) if len(self.if_found) == 1 else frozenset()
+            return frozenset(), gone
+        if self.if_ng is True:
+            return frozenset(), frozenset({NG_FACT, *turn_ng})
+        if isinstance(self.if_ng, tuple):
+            return frozenset(), frozenset(self.if_ng)
+        return frozenset(), frozenset({OVER_AUTHORITY_FACT})
+
 
 # --------------------------------------------------------------------------- turns
 
@@ -254,6 +338,22 @@ class Turn(_Model):
     mood: str = Field(default="", description="Optional mood of the customer in this turn.")
     speed: Speed | None = Field(default=None, description="Overrides the persona's speed.")
     branches: tuple[Branch, ...] = ()
+    assumes: tuple[Assumption, ...] = Field(
+        default=(),
+        description="What the customer's line presupposes the trainee said: a group id (said in "
+        "some earlier answer of the call), 'ng' (some NG group said earlier), 'over_authority' "
+        "(more money promised earlier), or '!<id>' / '!ng' / '!over_authority' (the answer that "
+        "led here did not contain it); 'a|b' holds when either does. Every path to this turn "
+        "must guarantee each entry.",
+    )
+    ng_exempt: dict[Id, JaText] = Field(
+        default_factory=dict,
+        description="Careless-answer NG groups (or scenario-wide `ng`) this turn does not check, "
+        "each with the reason (e.g. the model answer must quote the customer's words).",
+    )
+    goal_en: str = ""
+    hints_en: tuple[str, ...] = ()
+    mood_en: str = ""
 
     @field_validator("customer")
     @classmethod
@@ -273,6 +373,9 @@ class Turn(_Model):
             raise ValueError(f"phrase group ids used twice in one turn: {dupes}")
         req = {g.id for g in self.required}
         ng = {g.id for g in self.ng}
+        both = sorted(ng & set(self.ng_exempt))
+        if both:
+            raise ValueError(f"ng_exempt names groups this turn checks anyway: {both}")
         for i, b in enumerate(self.branches):
             for gid in (*b.if_missing, *b.if_found):
                 if gid not in req:
@@ -297,6 +400,34 @@ class Turn(_Model):
                 "so that every answer leads somewhere"
             )
         return self
+
+    def branch_for(
+        self, *, found: set[str], missed: set[str], ng_found: set[str], over_authority: bool
+    ) -> Branch | None:
+        """The rule that decides what comes after this answer (``None``: the turn ends the call).
+
+        Same order as :func:`scenarios.branching.next_turn`; the caller shows ``why`` of it."""
+        for rule in self.branches:
+            if rule.matches(
+                found=found, missed=missed, ng_found=ng_found, over_authority=over_authority
+            ):
+                return rule
+        return None
+
+    def edge_facts(self, index: int) -> tuple[frozenset[str], frozenset[str]]:
+        """(said, not said) guaranteed about the answer when ``branches[index]`` is taken:
+        its own conditions held and every earlier rule's did not."""
+        said: set[str] = set()
+        absent: set[str] = set()
+        ng_ids = [g.id for g in self.ng]
+        for earlier in self.branches[:index]:
+            f, a = earlier.failed_facts(ng_ids)
+            said |= f
+            absent |= a
+        for f, a in self.branches[index].atoms():
+            said |= f
+            absent |= a
+        return frozenset(said), frozenset(absent)
 
     @property
     def is_end(self) -> bool:
@@ -330,8 +461,82 @@ class Persona(_Model):
     profile: str = Field(default="", description="Age, situation, way of speaking (ja).")
 
 
-def _graph_error(loc: tuple[str | int, ...], msg: str, value: Any) -> InitErrorDetails:
-    return InitErrorDetails(type=PydanticCustomError("scenario_graph", msg), loc=loc, input=value)
+def _graph_error(
+    loc: tuple[str | int, ...], msg: str, value: Any, *, turn: str = "", path: str = ""
+) -> InitErrorDetails:
+    """A scenario-level error; ``turn`` and ``path`` travel in the error's ``ctx``."""
+    ctx = {k: v for k, v in (("turn", turn), ("path", path)) if v}
+    return InitErrorDetails(
+        type=PydanticCustomError("scenario_graph", msg.replace("{", "{{").replace("}", "}}"), ctx),
+        loc=loc,
+        input=value,
+    )
+
+
+def _ng_id(entry: Any) -> str | None:
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+        return entry["id"]
+    return None
+
+
+def _merge_ng(
+    own: Any, own_exempt: Any, scen_ng: list[Any], scen_exempt: dict[str, Any]
+) -> tuple[Any, Any]:
+    """A turn's NG list and exemptions with the scenario-wide ones merged in (turn first).
+
+    A group in both keeps the turn's label/tip and gets the phrases of both."""
+    if not isinstance(own, list) or not isinstance(own_exempt, dict):
+        return own, own_exempt  # let validation report the type
+    merged = list(own)
+    ids = [_ng_id(e) for e in merged]
+    exempt = {k: v for k, v in scen_exempt.items() if k not in ids} | own_exempt
+    for entry in scen_ng:
+        gid = _ng_id(entry)
+        if gid is None or gid in exempt:
+            if gid is None:
+                merged.append(entry)
+            continue
+        if gid not in ids:
+            merged.append(entry)
+            ids.append(gid)
+            continue
+        extra = entry.get("phrases", []) if isinstance(entry, dict) else []
+        if not extra:
+            continue
+        i = ids.index(gid)
+        mine = merged[i] if isinstance(merged[i], dict) else {"id": gid}
+        phrases = mine.get("phrases", [])
+        if isinstance(phrases, list) and isinstance(extra, list):
+            merged[i] = {**entry, **mine, "phrases": [*extra, *phrases]}
+    return merged, exempt
+
+
+def format_path(scenario: Scenario, path: tuple[tuple[str, int], ...]) -> str:
+    """``t1 →[if_missing apology] t2_angry →[otherwise] t3`` for a walk's path."""
+    out = path[0][0]
+    for (tid, j), (nxt, _) in pairwise(path):
+        out += f" →[{describe_branch(scenario.turn(tid).branches[j])}] {nxt}"
+    return out
+
+
+def describe_branch(b: Branch) -> str:
+    """A short text of a rule's condition, e.g. ``if_missing apology`` or ``otherwise``."""
+    if b.otherwise:
+        return "otherwise"
+    parts = []
+    if b.if_missing:
+        parts.append("if_missing " + ",".join(b.if_missing))
+    if b.if_found:
+        parts.append("if_found " + ",".join(b.if_found))
+    if b.if_ng is True:
+        parts.append("if_ng")
+    elif isinstance(b.if_ng, tuple) and b.if_ng:
+        parts.append("if_ng " + ",".join(b.if_ng))
+    if b.if_over_authority:
+        parts.append("if_over_authority")
+    return " & ".join(parts)
 
 
 class Scenario(_Model):
@@ -340,6 +545,7 @@ class Scenario(_Model):
     title: JaText
     title_en: JaText
     summary: str = Field(default="", description="One or two sentences for the scenario list.")
+    summary_en: str = ""
     tags: tuple[Tag, ...] = Field(min_length=1)
     difficulty: int = Field(ge=1, le=3)
     channel: Channel
@@ -348,28 +554,42 @@ class Scenario(_Model):
     )
     persona: Persona
     situation: JaText = Field(description="What the trainee knows before the call (ja).")
+    situation_en: str = ""
     max_refund_yen: int | None = Field(
         default=None, ge=0, description="Default authority limit for turns that set none."
     )
     start: Id
+    ng: tuple[NgGroup, ...] = Field(
+        default=(), description="NG groups every turn checks besides its own (merged by id)."
+    )
+    ng_exempt: dict[Id, JaText] = Field(
+        default_factory=dict,
+        description="Careless-answer groups no turn of this scenario checks, with the reason.",
+    )
     turns: tuple[Turn, ...] = Field(min_length=1)
 
     @model_validator(mode="before")
     @classmethod
-    def _inherit_authority(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("max_refund_yen") is not None:
-            turns = data.get("turns")
-            if isinstance(turns, list):
-                data = {
-                    **data,
-                    "turns": [
-                        {**t, "max_refund_yen": data["max_refund_yen"]}
-                        if isinstance(t, dict) and t.get("max_refund_yen") is None
-                        else t
-                        for t in turns
-                    ],
-                }
-        return data
+    def _inherit_defaults(cls, data: Any) -> Any:
+        """Copy the scenario-wide authority limit, NG groups and exemptions into every turn."""
+        if not isinstance(data, dict) or not isinstance(data.get("turns"), list):
+            return data
+        limit = data.get("max_refund_yen")
+        scen_ng = data.get("ng") if isinstance(data.get("ng"), list) else []
+        scen_exempt = data.get("ng_exempt") if isinstance(data.get("ng_exempt"), dict) else {}
+        turns = []
+        for t in data["turns"]:
+            if not isinstance(t, dict):
+                turns.append(t)
+                continue
+            t = dict(t)
+            if limit is not None and t.get("max_refund_yen") is None:
+                t["max_refund_yen"] = limit
+            if scen_ng or scen_exempt:
+                t["ng"], t["ng_exempt"] = _merge_ng(t.get("ng", []), t.get("ng_exempt", {}),
+                                                    scen_ng, scen_exempt)
+            turns.append(t)
+        return {**data, "turns": turns}
 
     @field_validator("tags")
     @classmethod
@@ -380,12 +600,117 @@ class Scenario(_Model):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _check_graph(cls, data: Any, handler: Any) -> Scenario:
+    def _check_graph(cls, data: Any, handler: Any, info: ValidationInfo) -> Scenario:
         inst: Scenario = handler(data)
         errors = inst._graph_errors()
+        if not errors:
+            errors = inst._careless_errors(_library_from(info)) + inst.presupposition_errors(
+                _library_from(info)
+            )
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)
         return inst
+
+    def _careless_errors(self, library: PhraseLibrary) -> list[InitErrorDetails]:
+        """Every turn checks the careless-answer NG groups of the library (or exempts one)."""
+        careless = sorted(gid for gid, g in library.items() if g.careless)
+        errors: list[InitErrorDetails] = []
+        for i, t in enumerate(self.turns):
+            missing = [g for g in careless if g not in {n.id for n in t.ng} | set(t.ng_exempt)]
+            if missing:
+                errors.append(_graph_error(
+                    ("turns", i, "ng"),
+                    f"turn {t.id!r} does not check the careless-answer NG groups {missing}: add "
+                    "them to the scenario's `ng` (or the turn's), or exempt them with a reason "
+                    "in `ng_exempt`",
+                    [n.id for n in t.ng],
+                    turn=t.id,
+                ))
+            allowed = set(careless) | {n.id for n in self.ng}
+            for gid in t.ng_exempt:
+                if gid not in allowed and gid not in self.ng_exempt:
+                    errors.append(_graph_error(
+                        ("turns", i, "ng_exempt", gid),
+                        f"ng_exempt names {gid!r}, which is neither a careless-answer group nor "
+                        "in the scenario's `ng` (nothing to exempt)",
+                        gid,
+                        turn=t.id,
+                    ))
+        return errors
+
+    def presupposition_errors(self, library: PhraseLibrary | None = None) -> list[InitErrorDetails]:
+        """Lines whose ``assumes`` some path to them does not guarantee (one error per line and
+        assumption, naming the first such path)."""
+        library = library if library is not None else default_phrase_library()
+        known = set(library) | {NG_FACT, OVER_AUTHORITY_FACT}
+        known |= {g.id for t in self.turns for g in (*t.required, *t.ng)}
+        index = {t.id: i for i, t in enumerate(self.turns)}
+        errors: list[InitErrorDetails] = []
+        reported: set[tuple[str, str]] = set()
+        for t in self.turns:
+            for k, a in enumerate(t.assumes):
+                if any(alt.lstrip("!") not in known for alt in a.split("|")):
+                    reported.add((t.id, a))
+                    errors.append(_graph_error(
+                        ("turns", index[t.id], "assumes", k),
+                        f"turn {t.id!r} assumes {a!r}, which is no phrase group of this scenario "
+                        "or phrases.toml (nor 'ng' / 'over_authority')",
+                        a,
+                        turn=t.id,
+                    ))
+        for path, said, absent in self.walks():
+            turn = self.turn(path[-1][0])
+            for k, a in enumerate(turn.assumes):
+                if (turn.id, a) in reported:
+                    continue
+                if any(
+                    (len(path) == 1 or alt[1:] in absent) if alt.startswith("!") else alt in said
+                    for alt in a.split("|")
+                ):
+                    continue
+                reported.add((turn.id, a))
+                route = format_path(self, path)
+                what = " or ".join(
+                    f"the answer before it lacked {alt[1:]!r}" if alt.startswith("!")
+                    else f"{alt!r} was said earlier in the call"
+                    for alt in a.split("|")
+                )
+                errors.append(_graph_error(
+                    ("turns", index[turn.id], "assumes", k),
+                    f"turn {turn.id!r} presupposes that {what}, but the path {route} does not "
+                    "guarantee it: branch on it before this turn (if_found / if_missing / if_ng) "
+                    "or reword the line",
+                    a,
+                    turn=turn.id,
+                    path=route,
+                ))
+        return errors
+
+    def walks(self, *, limit: int = 100_000) -> Iterator[tuple[tuple[tuple[str, int], ...],
+                                                             frozenset[str], frozenset[str]]]:
+        """Every way to reach every turn, rule by rule: ``(path, said, absent)``.
+
+        ``path`` is ``((turn id, index of the rule taken), …)`` ending with the reached turn
+        (its rule index is -1); ``said`` the facts guaranteed by some rule on the way, ``absent``
+        those guaranteed missing from the last answer. Call only on an acyclic scenario.
+        """
+        count = 0
+        stack: list[tuple[tuple[tuple[str, int], ...], frozenset[str], frozenset[str]]] = [
+            (((self.start, -1),), frozenset(), frozenset())
+        ]
+        while stack:
+            path, said, absent = stack.pop()
+            count += 1
+            if count > limit:
+                raise ValueError(f"more than {limit} walks through {self.id!r}")
+            yield path, said, absent
+            turn = self.turn(path[-1][0])
+            for j in reversed(range(len(turn.branches))):
+                b = turn.branches[j]
+                if b.goto is None:
+                    continue
+                f, a = turn.edge_facts(j)
+                stack.append(((*path[:-1], (turn.id, j), (b.goto, -1)), said | f, a))
 
     def _graph_errors(self) -> list[InitErrorDetails]:
         errors: list[InitErrorDetails] = []

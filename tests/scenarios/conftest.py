@@ -19,6 +19,8 @@ BASE: dict[str, Any] = {
     "situation": "テスト用の状況説明です。あなたの権限：5,000円以下の返金。",
     "max_refund_yen": 5000,
     "start": "t1",
+    # the careless-answer groups of phrases.toml, checked by every turn
+    "ng": ["blame", "but", "rules", "flat_refusal", "not_my_job", "casual"],
     "persona": {"name": "テスト 太郎", "mood": "普通", "voice": "jf_alpha", "speed": 1.0},
     "turns": [
         {

@@ -36,7 +36,9 @@ def test_rubric_expands_shared_groups(raw):
     # a shared group extended by the turn keeps the shared phrases, then adds its own
     assert repeat.phrases[: len(lib["repeat_back"].phrases)] == lib["repeat_back"].phrases
     assert repeat.phrases[-1] == "まだ届かない"
-    assert [g.id for g in rubric.ng] == ["blame"]
+    # the turn's own NG groups first, then the scenario-wide ones
+    assert [g.id for g in rubric.ng] == ["blame", "but", "rules", "flat_refusal", "not_my_job",
+                                         "casual"]
     assert rubric.ng[0].phrases == lib["blame"].phrases
     assert rubric.max_refund_yen == 5000  # inherited from the scenario
 
@@ -69,6 +71,7 @@ def test_library_from_context_is_used(raw):
         "blame": SharedGroup(kind="ng", label="責任転嫁", phrases=("あなたのせい",)),
         "next_step": SharedGroup(kind="required", label="次", phrases=("本日中に",)),
     }
+    raw["ng"] = ["blame"]  # this library marks no group careless: nothing more is required
     s = Scenario.model_validate(raw, context={"phrases": lib})
     assert s.turn("t1").rubric().required[0].phrases == ("ごめんなさい",)
 
