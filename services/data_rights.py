@@ -276,6 +276,25 @@ def find_user(session: Session, username: str) -> User:
     return user
 
 
+def profile_fields(session: Session, viewer: Viewer, user_id: int) -> dict[str, str]:
+    """What the correction forms show: username, display name, language."""
+    if not (access.can_correct_display_name(viewer, user_id)
+            or access.can_export_own_data(viewer, user_id)):
+        raise NotAllowed()
+    user = _user(session, user_id)
+    return {"username": user.username, "display_name": user.display_name,
+            "language": user.language}
+
+
+def people(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
+    """The accounts an admin may erase (everyone but themself), by username."""
+    if not access.can_run_retention(viewer):
+        raise NotAllowed()
+    users = session.exec(select(User).order_by(User.username)).all()
+    return [{"id": u.id, "username": u.username, "display_name": u.display_name,
+             "role": str(u.role)} for u in users if access.can_erase_user(viewer, u.id)]
+
+
 def data_summary(session: Session, viewer: Viewer, user_id: int) -> dict[str, int]:
     """``{kind: number of records}`` the product holds about the person (the My data page)."""
     if not access.can_export_own_data(viewer, user_id):
@@ -725,3 +744,11 @@ def retention_sweep(session: Session, *, now: datetime | None = None) -> Retenti
     session.flush()
     log.info("retention sweep at %s: %s", now.isoformat(), report.as_dict())
     return report
+
+
+def run_retention(session: Session, viewer: Viewer, *, now: datetime | None = None,
+                  ) -> RetentionReport:
+    """The sweep started by hand from the admin page (``access.can_run_retention``)."""
+    if not access.can_run_retention(viewer):
+        raise NotAllowed()
+    return retention_sweep(session, now=now)

@@ -131,7 +131,7 @@ def retention_job(ctx: jobs.JobContext) -> None:
     if sweep is None:
         return
     with _session() as s:
-        sweep(s, utcnow())
+        sweep(s, now=utcnow())
         ctx.commit(s)
 
 
