@@ -95,6 +95,10 @@ class User(UserBase, table=True):
     password_hash: str = Field(default="", max_length=255)
     failed_logins: int = 0
     locked_until: datetime | None = None
+    # A temporary password (an admin's reset) or an admin's request: change it at next login.
+    must_change_password: bool = False
+    admin_reset_at: datetime | None = None  # the last reset by an admin (told at next login)
+    password_changed_at: datetime | None = None  # the person set their own password
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -136,10 +140,11 @@ class Attempt(SQLModel, table=True):
 
 
 class Review(SQLModel, table=True):
-    """A trainer's judgement, kept beside (never over) the automatic result."""
+    """A trainer's judgement, kept beside (never over) the automatic result: one per attempt
+    (a unique index; saving again updates it)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    attempt_id: int = Field(foreign_key="attempt.id", index=True, ondelete="CASCADE")
+    attempt_id: int = Field(foreign_key="attempt.id", index=True, unique=True, ondelete="CASCADE")
     trainer_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     score_override: int | None = None
     reason: str = Field(default="", sa_column=Column(Text))
