@@ -6,6 +6,9 @@
 Without ``--scenario`` only delivery is scored (scaled to 100). Exit codes: 0 analysed (also
 when the clip holds no speech: ``"no_speech": true``), 2 bad input or usage (message, no
 traceback), 3 model problem. Set DOJO_DEBUG=1 to see tracebacks.
+
+Further commands (``python -m analysis NAME ARGS…``) register in :data:`COMMANDS`; a first
+argument that names none is the recording to analyse.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from analysis.audio import AudioError
@@ -86,7 +90,8 @@ def _rubric(scenario_id: str | None, turn_id: str | None):
     return turn.rubric()
 
 
-def main(argv: list[str] | None = None) -> int:
+def analyse_command(argv: list[str]) -> int:
+    """``python -m analysis FILE …``: analyse one recording (see the module docstring)."""
     args = _parser().parse_args(argv)
     debug = bool(os.environ.get("DOJO_DEBUG"))
 
@@ -131,6 +136,17 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(result_summary_ja(result))
     return EXIT_OK
+
+
+# Subcommands besides analysing a file: name -> function(argv without the name) -> exit code.
+COMMANDS: dict[str, Callable[[list[str]], int]] = {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in COMMANDS:
+        return COMMANDS[argv[0]](argv[1:])
+    return analyse_command(argv)
 
 
 if __name__ == "__main__":

@@ -113,3 +113,13 @@ def test_with_scenario_scores_content(model_cache_dir):
     assert d["content_max"] == 70 and d["delivery_max"] == 30
     assert {g["id"] for g in d["rubric"]} == {g.id for g in turn.rubric().required}
     assert any(item["key"].startswith("required:") for item in d["breakdown"])
+
+
+def test_registered_commands_take_their_own_arguments(monkeypatch, tmp_path):
+    from analysis import __main__ as cli
+
+    seen = []
+    monkeypatch.setitem(cli.COMMANDS, "echo", lambda argv: seen.append(argv) or 7)
+    assert cli.main(["echo", "--flag", "x"]) == 7 and seen == [["--flag", "x"]]
+    # anything else is a recording to analyse
+    assert cli.main([str(tmp_path / "missing.wav")]) == cli.EXIT_BAD_INPUT
