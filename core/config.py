@@ -18,25 +18,58 @@ from analysis.resolve import DEFAULT_ENGINE, Engine
 
 
 class SupportContact(BaseModel):
-    """One place a person in distress can turn to (shown at once on an urgent check-in)."""
+    """One place a person in distress can turn to (shown at once on an urgent check-in).
+
+    ``hours`` is the text people read; ``open`` the same hours machine-readable (format in
+    ``wellbeing.hours``: ``24h``, ``mon-fri 09:00-18:00; sat 10:00-16:00`` …) so the list can
+    show which contacts are open now. Empty ``open``: unknown (never shown as closed).
+    """
 
     name: str
     phone: str = ""
     url: str = ""
     hours: str = ""
+    open: str = ""
+
+    @field_validator("open")
+    @classmethod
+    def _readable_hours(cls, v: str) -> str:
+        from wellbeing.hours import HoursError, parse_hours
+
+        if v.strip():
+            try:
+                parse_hours(v)
+            except HoursError as e:
+                raise ValueError(f"opening hours {v!r}: {e}") from e
+        return v
 
 
+# Set the company's own list with DOJO_SUPPORT_CONTACTS (JSON, see README). The public lines
+# below were written from our knowledge on 2026-12-01, not re-checked against the services'
+# pages this session: verify numbers and hours before relying on them.
 DEFAULT_SUPPORT_CONTACTS = [
     SupportContact(
         name="社内相談窓口（人事部）",
         phone="内線 0000",
         hours="平日 9:00–18:00",
+        open="mon-fri 09:00-18:00",
     ),
     SupportContact(
         name="働く人の「こころの耳相談」（厚生労働省）",
         phone="0120-565-455",
         url="https://kokoro.mhlw.go.jp/tel-soudan/",
         hours="月・火 17:00–22:00／土・日 10:00–16:00",
+        open="mon,tue 17:00-22:00; sat,sun 10:00-16:00",
+    ),
+    # Unverified this session: よりそいホットライン (一般社団法人 社会的包摂サポートセンター),
+    # free of charge, 24 hours a day, every day; from Iwate, Miyagi and Fukushima the number is
+    # 0120-279-226.
+    SupportContact(
+        name="よりそいホットライン（24時間・無料）",
+        phone="0120-279-338",
+        url="https://www.since2011.net/yorisoi/",
+        hours="24時間・年中無休（岩手・宮城・福島からは 0120-279-226）",
+        open="24h",
     ),
 ]
 

@@ -320,6 +320,24 @@ def level_of(reasons: Iterable[Reason]) -> LevelName:
     return LEVELS[worst]
 
 
+#: A reason that only repeats a more severe one of the same measure (K6 ≥ 10 next to K6 ≥ 13).
+SUBSUMED_BY: dict[str, str] = {"k6_elevated": "k6_serious", "who5_low": "who5_very_low"}
+
+
+def most_severe_of_each_kind(reasons: Iterable[Any]) -> list[Any]:
+    """``reasons`` without those a more severe reason of the same kind already says, in order.
+
+    For what a person chooses to share and what HR reads; the assessment itself stays complete.
+    Works on :class:`Reason` objects and on stored reason dicts (``{"code": …}``)."""
+    items = list(reasons)
+
+    def code(r: Any) -> str:
+        return r["code"] if isinstance(r, dict) else r.code
+
+    present = {code(r) for r in items}
+    return [r for r in items if SUBSUMED_BY.get(code(r)) not in present]
+
+
 # --- what the person sees right after submitting --------------------------------------------------
 
 
