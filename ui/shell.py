@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import auth
+from core import auth, sessions
 from core.access import Viewer, may_open, viewer_for
 from core.config import get_settings
 from core.db import init_db, new_session
@@ -18,6 +18,7 @@ from demo.seed import seed_demo
 
 SESSION_USER = "user_id"
 SESSION_LANG = "lang"
+SESSION_ID = "login_session_id"  # the UserSession row of this login (core.sessions)
 
 
 # Shown on the first start only (cache miss): migrations, and demo data analysed by Whisper.
@@ -27,6 +28,9 @@ def _bootstrap(database_url: str) -> bool:
     init_db()
     if get_settings().demo_mode:
         seed_demo()
+    from core.worker import start_embedded
+
+    start_embedded()  # the background worker beside this process (unless external/immediate)
     return True
 
 
@@ -60,21 +64,90 @@ def session():
 
 
 def sign_out(viewer: Viewer) -> None:
-    """Audit the logout and forget the signed-in user (the router reruns afterwards)."""
+    """Audit the logout, end every session of the person (all tabs and devices) and forget the
+    signed-in user. With the cookie routes the browser then drops its cookie (``/api/logout``);
+    otherwise the router reruns."""
     with session() as s:
         auth.logout(s, viewer)
         s.commit()
+        sessions.revoke_user(s, viewer.id)
     st.session_state.pop(SESSION_USER, None)
+    st.session_state.pop(SESSION_ID, None)
+    if sessions.COOKIE_ROUTES:
+        go_to(sessions.end_url("/"))
+
+
+def go_to(url: str) -> None:
+    """Send the browser to ``url`` of this site (a full page load) and stop this run."""
+    import json
+
+    st.html(f"<script>window.location.replace({json.dumps(url)});</script>",
+            unsafe_allow_javascript=True)
+    st.caption(f"[{tr('session.continue')}]({url})")
+    st.stop()
+
+
+def _cookie_token() -> str | None:
+    try:
+        return st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # noqa: BLE001 - no browser request (AppTest): no cookie
+        return None
+
+
+def _start_session(s, user: User) -> str:
+    """A server-side session for this login (committed); returns its one-time ticket."""
+    try:
+        agent = st.context.headers.get("User-Agent", "") or ""
+    except Exception:  # noqa: BLE001
+        agent = ""
+    row, ticket = sessions.begin(s, user, user_agent=agent)
+    s.commit()
+    st.session_state[SESSION_ID] = row.id
+    return ticket
+
+
+def _signed_in(ticket: str) -> None:
+    """After a login: the cookie handshake (full page load back here), else a rerun."""
+    if sessions.COOKIE_ROUTES:
+        st.html("<script>window.location.replace('" + sessions.BEGIN_PATH + "?ticket="
+                + ticket + "&next=' + encodeURIComponent(window.location.pathname + "
+                "window.location.search));</script>", unsafe_allow_javascript=True)
+        st.caption(tr("session.signing_in"))
+        st.stop()
+    st.rerun()
+
+
+def _forget() -> None:
+    st.session_state.pop(SESSION_USER, None)
+    st.session_state.pop(SESSION_ID, None)
 
 
 def current_viewer() -> Viewer | None:
+    """The signed-in person: this tab's login, else the login cookie (reload, new tab, back
+    button). A login that ended (logout anywhere, idle or absolute expiry, role, password or
+    active flag changed) signs the tab out."""
     user_id = st.session_state.get(SESSION_USER)
-    if user_id is None:
-        return None
     with session() as s:
-        user = s.get(User, user_id)
+        if user_id is None:
+            found = sessions.resolve(s, _cookie_token())
+            if found is None:
+                return None
+            row, user = found
+            st.session_state[SESSION_USER] = user.id
+            st.session_state[SESSION_ID] = row.id
+            st.session_state.setdefault(SESSION_LANG,
+                                        user.language or get_settings().default_language)
+            return viewer_for(s, user)
+        session_id = st.session_state.get(SESSION_ID)
+        if session_id is not None:
+            user = sessions.check(s, session_id)
+            if user is None or user.id != user_id:
+                _forget()
+                return None
+        else:  # signed in without a session row (AppTest sets the user id directly)
+            user = s.get(User, user_id)
         if user is None or not user.active:
-            st.session_state.pop(SESSION_USER, None)
+            _forget()
             return None
         return viewer_for(s, user)
 
@@ -116,7 +189,10 @@ def login_form() -> None:
         if result.ok:
             st.session_state[SESSION_USER] = result.user.id
             st.session_state[SESSION_LANG] = result.user.language or settings.default_language
-            st.rerun()
+            with session() as s:
+                user = s.get(User, result.user.id)
+                ticket = _start_session(s, user)
+            _signed_in(ticket)
         elif result.reason == "locked":
             st.error(tr("login.locked", minutes=settings.lockout_minutes))
         elif result.reason == "inactive":
@@ -141,4 +217,6 @@ def sso_login() -> None:
         st.error(tr("login.sso_unknown", email=email))
         return
     st.session_state[SESSION_USER] = user.id
-    st.rerun()
+    with session() as s:
+        ticket = _start_session(s, s.get(User, user.id))
+    _signed_in(ticket)
