@@ -95,12 +95,12 @@ def checkin(s, v, data, day=LAST_WEEK, free_text: str = ""):
 
 
 def attempt(s, v, *, kind=AttemptKind.practice, created_at=None, data=WAV,
-            transcript=TRANSCRIPT) -> Attempt:
+            transcript=TRANSCRIPT, result: dict | None = None) -> Attempt:
     rel, sha = storage.save_recording(v.id, data)
     a = Attempt(user_id=v.id, kind=kind, run_id=f"run-{v.id}", scenario_id="late_delivery",
                 scenario_version=1, turn_id="t1", audio_path=rel, audio_sha256=sha,
                 status=AttemptStatus.done, transcript=transcript,
-                result={"transcript": transcript, "score": 81}, score=81, passed=True,
+                result=result, score=81, passed=True,
                 created_at=created_at or NOW)
     s.add(a)
     s.commit()
@@ -116,7 +116,7 @@ def everything(s: Session) -> dict:
     p = person(s, NAME, display_name=DISPLAY, share=True)
     bystander = person(s, "bystander_dr")
     s.add(models.TrainerTeam(trainer_id=trainer.id, team_id=p.team_id))
-    practice = attempt(s, p)
+    practice = attempt(s, p, result={"transcript": TRANSCRIPT, "score": 81})
     calibration = attempt(s, p, kind=AttemptKind.calibration)
     other = attempt(s, bystander, data=WAV + b"other", transcript="他の人の文字起こし")
     s.add(Review(attempt_id=practice.id, trainer_id=trainer.id, score_override=85,
@@ -348,6 +348,13 @@ def test_erase_leaves_nothing_behind_in_any_table_or_storage(db):
     hr_v = viewer_for(db, db.get(User, hr.id))
     assert all(i.user_id != p.id for i in oo.one_on_one_queue(db, hr_v, include_closed=True))
     assert not db.exec(select(Incident)).all()
+    for who in ("admin", "trainer", "hr", "bystander"):  # nor in anybody's archive
+        z, _ = archive(dr.export_user(db, w[who], w[who].id))
+        text = "".join(z.read(n).decode("utf-8-sig") for n in z.namelist()
+                       if n.endswith((".json", ".csv", ".txt")))
+        assert not [n for n in needles if n in text], who
+    csv_text = wt.trends_csv(db, hr_v, wt.trends_report(db, hr_v, TODAY)).decode("utf-8-sig")
+    assert not [n for n in needles if n in csv_text]
 
 
 def test_only_admins_erase_and_never_themselves(db):
