@@ -73,6 +73,23 @@ Tag = Literal[
     "法人顧客",
 ]
 TAGS: tuple[str, ...] = get_args(Tag)
+#: The English name of each tag (the topic filter of the English UI).
+TAG_EN: dict[str, str] = {
+    "配送": "Delivery",
+    "返金": "Refund",
+    "請求": "Billing",
+    "不良品": "Defective product",
+    "個人情報": "Personal data",
+    "セキュリティ": "Security",
+    "カスハラ": "Customer harassment",
+    "高齢者": "Elderly customer",
+    "ビデオ通話": "Video call",
+    "再発": "Recurrence",
+    "繰り返しの問い合わせ": "Repeat enquiry",
+    "エスカレーション": "Escalation",
+    "接客態度": "Staff attitude",
+    "法人顧客": "Business customer",
+}
 HARASSMENT_TAG = "カスハラ"
 
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -456,6 +473,7 @@ class Turn(_Model):
 class Persona(_Model):
     name: JaText
     mood: JaText
+    mood_en: str = ""
     voice: Voice
     speed: Speed = 1.0
     profile: str = Field(default="", description="Age, situation, way of speaking (ja).")

@@ -378,3 +378,24 @@ def test_python_dash_m_scenarios_check():
     usage = subprocess.run([sys.executable, "-m", "scenarios"], check=False, cwd=ROOT,
                            capture_output=True, text=True, timeout=120)
     assert usage.returncode == 2 and "usage" in usage.stderr
+
+
+# --------------------------------------------------------------------------- English UI texts
+
+
+def test_english_texts_for_every_ui_text():
+    from scenarios.schema import TAG_EN, TAGS
+
+    assert set(TAG_EN) == set(TAGS) and all(TAG_EN.values())
+    for s in CATALOGUE:
+        assert s.title_en and s.summary_en and s.persona.mood_en, s.id
+        for t in s.turns:
+            assert t.goal_en, (s.id, t.id)
+            assert len(t.hints_en) == len(t.hints), (s.id, t.id)
+            assert bool(t.mood_en) == bool(t.mood), (s.id, t.id)
+            for g in (*t.required, *t.ng):
+                assert g.label_en and (g.tip_en or not g.tip), (s.id, t.id, g.id)
+            for b in t.branches:
+                assert bool(b.why_en) == bool(b.why), (s.id, t.id, b.goto)
+            for text in (t.goal_en, *t.hints_en, t.mood_en, s.summary_en):
+                assert not any("\u3040" <= ch <= "\u30ff" for ch in text), (s.id, t.id, text)
