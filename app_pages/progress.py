@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from services import practice
+from core.clock import format_local as when
+from services import progress
 from ui import charts, shell
 
 viewer = shell.require_page("progress")
@@ -15,19 +16,13 @@ st.title(shell.tr("page.progress"))
 LANG = shell.lang()
 PRACTICE_PAGE = "app_pages/practice.py"
 
-
-def when(value) -> str:
-    return practice.local_when(value)
-
-
 st.caption(shell.tr("progress.intro"))
-catalogue = practice.load_scenarios()
 with shell.session() as s:
-    data = practice.progress_for(s, viewer, catalogue=catalogue)
+    data = progress.progress_for(s, viewer)
 
 if data.baseline is not None:
     st.caption(shell.tr("progress.baseline", hz=data.baseline.f0_median_hz,
-                     pace=data.baseline.morae_per_s_span))
+                        pace=data.baseline.morae_per_s_span))
 else:
     st.caption(shell.tr("progress.no_baseline"))
 
@@ -40,16 +35,15 @@ if new_count:
 st.subheader(heading)
 if not data.feedback:
     st.caption(shell.tr("progress.feedback_none"))
+titles = {b.scenario_id: b.title for b in data.best}
 for item in data.feedback:
     with st.container(border=True):
-        scenario = catalogue.get(item.scenario_id or "")
-        title = scenario.title if scenario is not None else (item.scenario_id or "")
         label_key = "progress.feedback_review" if item.kind == "review" else "progress.feedback_comment"
         line = shell.tr(label_key, author=item.author, when=when(item.at))
         if item.new:
             line = f"**{shell.tr('progress.feedback_new')}**　{line}"
         st.markdown(line)
-        st.caption(title)
+        st.caption(titles.get(item.scenario_id, item.scenario_id or ""))
         if item.score_override is not None:
             st.markdown(shell.tr("progress.feedback_override", score=item.score_override))
         if item.at_seconds is not None:
@@ -59,7 +53,7 @@ for item in data.feedback:
         if st.button(shell.tr("progress.feedback_open"), key=f"fb_{item.kind}_{item.id}",
                      icon=":material/open_in_new:"):
             with shell.session() as s:
-                practice.mark_feedback_seen(s, viewer, item.attempt_id)
+                progress.mark_feedback_seen(s, viewer, item.attempt_id)
             st.switch_page(PRACTICE_PAGE, query_params={"attempt": str(item.attempt_id)})
 
 # --------------------------------------------------------------------------- over time
@@ -74,9 +68,8 @@ if scores is not None:
     st.altair_chart(scores, width="stretch")
 
 st.subheader(shell.tr("progress.trends"))
-metrics = [k for k in practice.TREND_METRICS if k != "score"]
-metric_labels = {k: shell.tr(practice.TREND_METRICS[k]) for k in metrics}
-metric = st.selectbox(shell.tr("progress.metric"), metrics, key="pg_metric",
+metric_labels = {k: shell.tr(label) for k, label in progress.TREND_METRICS.items() if k != "score"}
+metric = st.selectbox(shell.tr("progress.metric"), list(metric_labels), key="pg_metric",
                       format_func=metric_labels.get)
 trend = charts.metric_chart(data.rows, metric, title=metric_labels[metric], lang=LANG)
 if trend is not None:
@@ -85,10 +78,10 @@ if trend is not None:
 st.subheader(shell.tr("progress.best"))
 best = pd.DataFrame([
     {
-        shell.tr("progress.col_scenario"): b["title"],
-        shell.tr("progress.col_best"): b["best_score"],
-        shell.tr("progress.col_attempts"): b["attempts"],
-        shell.tr("progress.col_passed"): "✅" if b["passed"] else "",
+        shell.tr("progress.col_scenario"): b.title,
+        shell.tr("progress.col_best"): b.best_score,
+        shell.tr("progress.col_attempts"): b.attempts,
+        shell.tr("progress.col_passed"): "✅" if b.passed else "",
     }
     for b in data.best
 ])
@@ -100,15 +93,15 @@ st.subheader(shell.tr("progress.attempts"))
 rows = list(reversed(data.rows))
 history = pd.DataFrame([
     {
-        shell.tr("progress.col_when"): when(r["created_at"]),
-        shell.tr("progress.col_scenario"): r["title"],
-        shell.tr("progress.col_score"): r["score"],
-        shell.tr("progress.col_passed"): "✅" if r["passed"] else "",
+        shell.tr("progress.col_when"): when(r.created_at),
+        shell.tr("progress.col_scenario"): r.title,
+        shell.tr("progress.col_score"): r.score,
+        shell.tr("progress.col_passed"): "✅" if r.passed else "",
     }
     for r in rows
 ])
 st.dataframe(history, hide_index=True, width="stretch")
-labels = {r["attempt_id"]: f"{when(r['created_at'])}｜{r['title']}｜{r['score']}" for r in rows}
+labels = {r.attempt_id: f"{when(r.created_at)}｜{r.title}｜{r.score}" for r in rows}
 chosen = st.selectbox(shell.tr("progress.choose_attempt"), list(labels), format_func=labels.get,
                       key="pg_attempt")
 if st.button(shell.tr("progress.open_attempt"), icon=":material/open_in_new:"):

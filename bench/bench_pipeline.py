@@ -77,7 +77,7 @@ def child(seconds: float, repeat: int, engine: str, cache_dir: Path) -> dict:
         "timings_s": timings,
         "peak_rss_mb": rss_mb,
         "cpu_s": cpu_best,
-        "morae_per_s": r.morae_per_s_span,
+        "morae_per_s": r.metrics.morae_per_s_span,
     }
 
 

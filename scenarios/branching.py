@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
+    from analysis.rubric_match import RubricResult
+
     from .schema import Scenario, Turn
 
 Graph = Mapping[str, Iterable[str]]
@@ -37,6 +39,22 @@ def next_turn(
         ):
             return None if rule.end else rule.goto
     return None
+
+
+def next_turn_after(turn: Turn, answer: RubricResult) -> str | None:
+    """The id of the next turn after an answer that met ``turn``'s rubric as ``answer`` says;
+    ``None`` ends the scenario.
+
+    The branch rules read the required groups found and missed, the NG groups said, and whether
+    an amount above the authority limit was promised (``answer.over_limit``).
+    """
+    return next_turn(
+        turn,
+        found={g.id for g in answer.required if g.found},
+        missed={g.id for g in answer.required if not g.found},
+        ng_found={g.id for g in answer.ng_found},
+        over_authority=bool(answer.over_limit),
+    )
 
 
 def find_cycle(graph: Graph) -> list[str] | None:

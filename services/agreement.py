@@ -16,7 +16,7 @@ from core import access
 from core.access import Viewer
 from core.i18n import t
 from core.models import Attempt, AttemptKind, Review
-from services.analysis_result import rubric_groups
+from services.analysis_result import read, rubric_groups
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def agreement_by_scenario(session: Session, viewer: Viewer | None = None) -> lis
         for a, r in pairs:
             if r.rubric_corrections:
                 with_corrections += 1
-                groups = {g.id: g.label for g in rubric_groups(a.result)}
+                groups = {g.id: g.label for g in rubric_groups(read(a.result))}
                 for gid in r.rubric_corrections:
                     counter[gid] += 1
                     labels.setdefault(gid, groups.get(gid, gid))

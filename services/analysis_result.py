@@ -1,6 +1,16 @@
-"""Reading a stored analysis result (``Attempt.result``, ``analysis.pipeline.Result.to_dict()``):
-its transcript segments, length, delivery measures and rubric groups, and the pass mark they are
-judged against. Pure functions over plain data: no database, no streamlit.
+"""Reading a stored analysis result (``Attempt.result``) and the one judgement of "passed".
+
+``Attempt.result`` is read here, once per attempt, through
+:meth:`analysis.result.AnalysisResult.from_dict` (every stored schema version loads); callers
+use the typed result's attributes after that.
+
+**"Passed" has one owner: :func:`verdict`.** An attempt passed when its score reached the pass
+mark *used when it was scored*: ``Attempt.passed`` (written at scoring time) together with the
+pass mark stored in the result (``AnalysisResult.score.pass_mark``). Nothing compares a stored
+score with today's ``analysis/bands.toml``, so a change of the bands never makes two pages
+disagree about the same attempt. A trainer's override is judged against that same stored mark.
+
+Pure functions over plain data: no database, no streamlit.
 """
 
 from __future__ import annotations
@@ -9,7 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.score import load_bands
+from analysis.result import AnalysisResult
+
+
+def read(stored: Mapping[str, Any] | None) -> AnalysisResult | None:
+    """The typed result of a stored ``Attempt.result`` (None when nothing is stored)."""
+    return AnalysisResult.from_dict(stored) if stored else None
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -20,50 +35,38 @@ def format_seconds(seconds: float | None) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
-def pass_mark() -> float:
-    """The pass mark: ``analysis/bands.toml`` owns what a score means."""
-    return float(load_bands()["pass_mark"])
+# --------------------------------------------------------------------------- passed
 
 
-def segments(result: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """The transcript segments ``[{start, end, text, words}]`` of an analysis result."""
-    if not result:
-        return []
-    out = []
-    for seg in result.get("segments") or []:
-        if isinstance(seg, Mapping) and seg.get("start") is not None:
-            out.append(dict(seg))
-    return sorted(out, key=lambda s: float(s["start"]))
+@dataclass(frozen=True)
+class Verdict:
+    """Whether an attempt passed, and against which pass mark (None: not scored)."""
+
+    passed: bool | None
+    pass_mark: float | None
+    score: int | None  # the score judged (a trainer's override when there is one)
 
 
-def duration_s(result: Mapping[str, Any] | None) -> float | None:
-    """Length of the recording in seconds, when the result tells it."""
-    if not result:
-        return None
-    for key in ("duration_s", "duration"):
-        if isinstance(result.get(key), (int, float)):
-            return float(result[key])
-    metrics = result.get("metrics")
-    if isinstance(metrics, Mapping) and isinstance(metrics.get("duration_s"), (int, float)):
-        return float(metrics["duration_s"])
-    ends = [float(s["end"]) for s in segments(result) if s.get("end") is not None]
-    return max(ends) if ends else None
+def verdict(attempt: Any, result: AnalysisResult | None = None, *,
+            score_override: int | None = None) -> Verdict:
+    """THE answer to "did this attempt pass?" (``attempt``: an ``Attempt`` row).
+
+    The automatic verdict is ``attempt.passed``, stored when it was scored, with the pass mark
+    stored in its result. With ``score_override`` (a trainer's score) the override is judged
+    against that same stored pass mark. ``result``: the attempt's typed result if the caller
+    has already read it (else it is read here).
+    """
+    if result is None:
+        result = read(getattr(attempt, "result", None))
+    mark = result.score.pass_mark if result is not None and result.score is not None else None
+    if score_override is not None:
+        return Verdict(None if mark is None else score_override >= mark, mark, score_override)
+    if attempt.score is None:
+        return Verdict(None, mark, None)
+    return Verdict(attempt.passed, mark, attempt.score)
 
 
-#: The scalar delivery measures of ``analysis.pipeline.Result`` (its ``metrics`` property).
-METRIC_KEYS = (
-    "morae_per_s_span", "morae_per_s_speaking", "chars_per_min", "filler_ratio", "filler_count",
-    "long_pause_count", "pause_count", "longest_pause_s", "pause_ratio", "f0_median_hz",
-    "f0_sd_st", "f0_range_st", "loudness_dbfs", "noise_floor_dbfs", "snr_db", "clipping_ratio",
-)
-
-
-def metrics(result: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The delivery measures of an analysis result (flat in ``Result.to_dict()``)."""
-    if not result:
-        return {}
-    source = result.get("metrics") if isinstance(result.get("metrics"), Mapping) else result
-    return {k: source[k] for k in METRIC_KEYS if source.get(k) is not None}
+# --------------------------------------------------------------------------- rubric groups
 
 
 @dataclass(frozen=True)
@@ -77,29 +80,15 @@ class RubricGroup:
     matched_text: str | None = None
 
 
-def rubric_groups(result: Mapping[str, Any] | None) -> list[RubricGroup]:
-    """The rubric groups of an analysis result, required first, then NG.
-
-    ``Result.to_dict()`` stores the required groups as a list in ``rubric`` and the NG groups
-    in ``ng_phrases``; ``RubricResult.to_dict()`` (``{"required": [...], "ng": [...]}``) is
-    read too.
-    """
-    result = result or {}
-    rubric = result.get("rubric")
-    if isinstance(rubric, Mapping):
-        required, ng = rubric.get("required") or [], rubric.get("ng") or []
-    else:
-        required, ng = rubric or [], result.get("ng_phrases") or []
-    out: list[RubricGroup] = []
-    for kind, groups in (("required", required), ("ng", ng)):
-        for g in groups:
-            if isinstance(g, Mapping) and g.get("id"):
-                out.append(RubricGroup(str(g["id"]), str(g.get("label") or g["id"]), kind,
-                                       bool(g.get("found")), g.get("matched_text")))
-    return out
+def rubric_groups(result: AnalysisResult | None) -> list[RubricGroup]:
+    """The rubric groups of an analysis result, required first, then NG."""
+    if result is None:
+        return []
+    return [RubricGroup(g.id, g.label or g.id, kind, bool(g.found), g.matched_text)
+            for kind, g in result.rubric_groups()]
 
 
-def corrections_detail(result: Mapping[str, Any] | None,
+def corrections_detail(result: AnalysisResult | None,
                        corrections: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     """``[{id, label, kind, machine_found, human_found}]`` for a review's rubric corrections."""
     if not corrections:
@@ -117,3 +106,24 @@ def corrections_detail(result: Mapping[str, Any] | None,
         })
     return out
 
+
+def correct_rubric(result: AnalysisResult | None,
+                   human: Mapping[str, bool] | None) -> dict[str, bool]:
+    """A trainer's rubric corrections: ``{group id: human verdict "was it said"}`` with the
+    entries that agree with the machine dropped. ``KeyError`` for a group id the result does
+    not have."""
+    groups = {g.id: g for g in rubric_groups(result)}
+    out: dict[str, bool] = {}
+    for gid, said in (human or {}).items():
+        if gid not in groups:
+            raise KeyError(gid)
+        if bool(said) != groups[gid].found:
+            out[gid] = bool(said)
+    return out
+
+
+def flipped(result: AnalysisResult | None, ticked: Mapping[str, bool]) -> dict[str, bool]:
+    """The review form's ticks ("the machine was wrong about this group") as corrections:
+    ``{group id: the opposite of the machine's verdict}`` for each ticked group."""
+    groups = {g.id: g for g in rubric_groups(result)}
+    return {gid: not groups[gid].found for gid, on in ticked.items() if on and gid in groups}

@@ -1,5 +1,5 @@
-"""The practice flow's data and process layer (no Streamlit): the scenario list for a viewer,
-storing an answer, analysing it, the personal baseline, progress data and demo attempts.
+"""Practice: the scenario list for a viewer, storing an answer (or a calibration recording),
+analysing it, the branch it takes, and one attempt's feedback. No streamlit.
 
 The order is always: **store first** (the recording on disk and an ``Attempt`` row with status
 ``stored``, committed), **then analyse** (``analysing`` → ``done`` / ``no_speech`` /
@@ -7,7 +7,8 @@ The order is always: **store first** (the recording on disk and an ``Attempt`` r
 ``analyse_attempt`` can simply be called again.
 
 Access is never decided here: rows are read through ``core.access`` (``attempts_filter``,
-``can_view_attempt``).
+``can_view_attempt``, ``can_practise``). Storing and analysing commit (the recording must be
+safe before the slow analysis starts); everything else only reads.
 """
 
 from __future__ import annotations
@@ -16,36 +17,32 @@ import logging
 import math
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlmodel import Session, select
 
+from analysis.pipeline import analyse
+from analysis.result import AnalysisResult
+from analysis.score import Baseline
 from core import access, storage
 from core.access import Viewer
 from core.config import get_settings
 from core.db import get_engine
 from core.errors import Refusal
 from core.models import Attempt, AttemptKind, AttemptStatus, User, utcnow
-from services.analysis_result import pass_mark
+from scenarios import voice
+from scenarios.branching import next_turn_after
+from scenarios.loader import Catalogue, LoadError
+from scenarios.schema import Scenario, Turn
+from services import catalogue as scenario_catalogue
+from services.analysis_result import Verdict, read, verdict
+from services.calibration import current_baseline
 
 log = logging.getLogger(__name__)
 
 AUDIO_SUFFIXES = storage.ALLOWED_SUFFIXES  # what an upload may be (.wav .flac .ogg .mp3)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-DEMO_AUDIO_DIR = Path(__file__).resolve().parent.parent / "demo" / "audio"
-SCENARIOS_DIR: Path | None = None  # None: the scenarios package's own data folder
-
-# The metrics the progress page follows over time: key -> catalogue key of its label.
-TREND_METRICS: dict[str, str] = {
-    "score": "progress.metric_score",
-    "morae_per_s_span": "progress.metric_pace",
-    "f0_sd_st": "progress.metric_pitch_spread",
-    "filler_ratio": "progress.metric_fillers",
-    "long_pause_count": "progress.metric_long_pauses",
-}
 
 # Analysis stages (analysis.pipeline.STAGES) -> catalogue key of their label.
 STAGE_KEYS: dict[str, str] = {
@@ -64,26 +61,34 @@ class PracticeError(Refusal):
     """A refused submission; ``key`` is an i18n key, ``values`` its parameters."""
 
 
-# --------------------------------------------------------------------------- scenarios
+def new_run_id() -> str:
+    return uuid.uuid4().hex
 
 
-def load_scenarios():
-    """The scenario catalogue (``scenarios.loader.Catalogue``); broken files become ``errors``."""
-    from scenarios.loader import load_catalogue
+def own_attempts(session: Session, viewer: Viewer, *, kind: AttemptKind) -> list[Attempt]:
+    """The viewer's own attempts of ``kind``, oldest first (through the access filter)."""
+    stmt = (
+        select(Attempt)
+        .join(User, User.id == Attempt.user_id)
+        .where(access.attempts_filter(viewer), Attempt.user_id == viewer.id, Attempt.kind == kind)
+        .order_by(Attempt.created_at, Attempt.id)
+    )
+    return list(session.exec(stmt).all())
 
-    return load_catalogue(SCENARIOS_DIR)
+
+# --------------------------------------------------------------------------- the scenario list
 
 
 @dataclass
 class CatalogueEntry:
-    scenario: Any  # scenarios.schema.Scenario
+    scenario: Scenario
     attempts: int = 0
     best_score: int | None = None
+    passed: bool = False  # passed at least once (each attempt judged by services.analysis_result)
 
     @property
     def done(self) -> bool:
-        """Passed at least once (a best score at or above the pass mark)."""
-        return self.best_score is not None and self.best_score >= pass_mark()
+        return self.passed
 
     @property
     def tried(self) -> bool:
@@ -93,7 +98,7 @@ class CatalogueEntry:
 @dataclass
 class CatalogueView:
     entries: list[CatalogueEntry]
-    errors: list[Any]  # scenarios.loader.LoadError
+    errors: list[LoadError]
     tags: list[str]
 
     def filter(self, *, tag: str | None = None, difficulty: int | None = None) -> list[CatalogueEntry]:
@@ -107,46 +112,32 @@ class CatalogueView:
         return next((e for e in self.entries if e.scenario.id == scenario_id), None)
 
 
-def _own_attempts(session: Session, viewer: Viewer, *, kind: AttemptKind) -> list[Attempt]:
-    """The viewer's own attempts of ``kind``, oldest first (through the access filter)."""
-    stmt = (
-        select(Attempt)
-        .join(User, User.id == Attempt.user_id)
-        .where(access.attempts_filter(viewer), Attempt.user_id == viewer.id, Attempt.kind == kind)
-        .order_by(Attempt.created_at, Attempt.id)
-    )
-    return list(session.exec(stmt).all())
-
-
-def list_catalogue(session: Session, viewer: Viewer, *, catalogue=None) -> CatalogueView:
+def list_catalogue(session: Session, viewer: Viewer, *,
+                   catalogue: Catalogue | None = None) -> CatalogueView:
     """Every valid scenario (easiest first) with the viewer's attempt count and best score."""
-    catalogue = catalogue if catalogue is not None else load_scenarios()
-    best: dict[str, int] = {}
-    count: dict[str, int] = {}
-    for a in _own_attempts(session, viewer, kind=AttemptKind.practice):
-        if a.scenario_id is None:
+    catalogue = catalogue if catalogue is not None else scenario_catalogue.catalogue()
+    entries = {s.id: CatalogueEntry(s) for s in
+               sorted(catalogue.scenarios.values(), key=lambda s: (s.difficulty, s.id))}
+    for a in own_attempts(session, viewer, kind=AttemptKind.practice):
+        e = entries.get(a.scenario_id or "")
+        if e is None:
             continue
-        count[a.scenario_id] = count.get(a.scenario_id, 0) + 1
+        e.attempts += 1
         if a.status == AttemptStatus.done and a.score is not None:
-            best[a.scenario_id] = max(best.get(a.scenario_id, a.score), a.score)
-    entries = [
-        CatalogueEntry(s, count.get(s.id, 0), best.get(s.id))
-        for s in sorted(catalogue.scenarios.values(), key=lambda s: (s.difficulty, s.id))
-    ]
-    return CatalogueView(entries, list(catalogue.errors), catalogue.tags())
+            e.best_score = a.score if e.best_score is None else max(e.best_score, a.score)
+            e.passed = e.passed or bool(verdict(a).passed)
+    return CatalogueView(list(entries.values()), list(catalogue.errors), catalogue.tags())
 
 
-def authority_limit(scenario, turn=None) -> int | None:
+def authority_limit(scenario: Scenario, turn: Turn | None = None) -> int | None:
     """The trainee's refund limit in yen for ``turn`` (else the scenario's), if any."""
     if turn is not None and turn.max_refund_yen is not None:
         return turn.max_refund_yen
     return scenario.max_refund_yen
 
 
-def voice_path(scenario, turn, *, render: bool = True) -> Path | None:
+def voice_path(scenario: Scenario, turn: Turn, *, render: bool = True) -> Path | None:
     """The customer's line as a WAV (rendered and cached on first use when ``render``)."""
-    from scenarios import voice
-
     cache = get_settings().voice_cache_dir
     path = voice.cached_path(turn.customer, voice=scenario.persona.voice,
                              speed=scenario.speed_for(turn), cache_dir=cache)
@@ -157,15 +148,54 @@ def voice_path(scenario, turn, *, render: bool = True) -> Path | None:
     return voice.render_turn(scenario, turn, cache)
 
 
-def local_when(value) -> str:
-    """A stored (UTC) time as shown to people: company time, ``YYYY-MM-DD HH:MM``."""
-    from core.clock import format_local
-
-    return format_local(value)
+# --------------------------------------------------------------------------- one call (the turns)
 
 
-def new_run_id() -> str:
-    return uuid.uuid4().hex
+@dataclass
+class PracticeRun:
+    """Where a trainee is in one call: the turn state machine of the practice screen.
+
+    ``recorder`` is the generation of the answer widgets (raised for fresh, empty ones).
+    States: answering ``turn_id`` (``attempt_id`` None) → answered (``attempt_id`` set) →
+    the next turn, the same turn again, or a restart.
+    """
+
+    scenario_id: str | None = None
+    run_id: str = ""
+    turn_id: str | None = None
+    attempt_id: int | None = None
+    step: int = 1
+    recorder: int = 0
+
+    def start(self, scenario: Scenario) -> None:
+        """A new call of ``scenario`` from its first turn."""
+        self.scenario_id, self.run_id, self.turn_id = scenario.id, new_run_id(), scenario.start
+        self.attempt_id, self.step = None, 1
+        self.recorder += 1
+
+    def current_turn(self, scenario: Scenario) -> Turn:
+        """The turn being answered; a new call when another scenario was chosen or the turn
+        no longer exists (the scenario file changed)."""
+        if self.scenario_id != scenario.id or self.turn_id is None:
+            self.start(scenario)
+        try:
+            return scenario.turn(self.turn_id)
+        except KeyError:
+            self.start(scenario)
+            return scenario.turn(self.turn_id)
+
+    def answered(self, attempt_id: int) -> None:
+        self.attempt_id = attempt_id
+
+    def go_to(self, turn_id: str) -> None:
+        """On to the turn the answer's branch chose."""
+        self.turn_id, self.attempt_id = turn_id, None
+        self.step += 1
+        self.recorder += 1
+
+    def answer_again(self) -> None:
+        self.attempt_id = None
+        self.recorder += 1
 
 
 # --------------------------------------------------------------------------- store first
@@ -182,7 +212,7 @@ def _check_upload(data: bytes, filename: str) -> str:
     return suffix
 
 
-def _store(session: Session, viewer: Viewer, data: bytes, filename: str, **fields: Any) -> Attempt:
+def _store(session: Session, viewer: Viewer, data: bytes, filename: str, **fields) -> Attempt:
     if not access.can_practise(viewer):
         raise PermissionError("only staff record practice answers")
     suffix = _check_upload(data, filename)
@@ -195,16 +225,8 @@ def _store(session: Session, viewer: Viewer, data: bytes, filename: str, **field
     return attempt
 
 
-def submit_answer(
-    session: Session,
-    *,
-    viewer: Viewer,
-    scenario,
-    turn_id: str,
-    run_id: str,
-    data: bytes,
-    filename: str,
-) -> Attempt:
+def submit_answer(session: Session, *, viewer: Viewer, scenario: Scenario, turn_id: str,
+                  run_id: str, data: bytes, filename: str) -> Attempt:
     """Store an answer to ``turn_id`` of ``scenario``: the file, then an ``Attempt`` row with
     status ``stored`` (committed). Raises ``PracticeError`` for a non-audio file."""
     scenario.turn(turn_id)  # KeyError for a turn the scenario does not have
@@ -221,61 +243,23 @@ def submit_calibration(session: Session, *, viewer: Viewer, data: bytes, filenam
 # --------------------------------------------------------------------------- analysis
 
 
-def current_baseline(session: Session, user_id: int):
-    """``analysis.score.Baseline`` from the newest usable calibration, or None."""
-    from analysis.score import make_baseline
-
-    stmt = (
-        select(Attempt)
-        .where(Attempt.user_id == user_id, Attempt.kind == AttemptKind.calibration,
-               Attempt.status == AttemptStatus.done)
-        .order_by(Attempt.created_at.desc(), Attempt.id.desc())
-    )
-    for attempt in session.exec(stmt).all():
-        try:
-            return make_baseline(attempt.result or {})
-        except (ValueError, KeyError, TypeError):
-            continue
-    return None
-
-
-def usable_calibration(attempt: Attempt) -> bool:
-    """Does this analysed calibration give a baseline (speech with pitch and pace)?"""
-    from analysis.score import make_baseline
-
-    if attempt.status != AttemptStatus.done:
-        return False
-    try:
-        make_baseline(attempt.result or {})
-    except (ValueError, KeyError, TypeError):
-        return False
-    return True
-
-
-def _rubric_and_turn(attempt: Attempt, catalogue=None):
+def _turn_of(attempt: Attempt, catalogue: Catalogue | None) -> Turn | None:
     if attempt.kind != AttemptKind.practice or not attempt.scenario_id:
-        return None, None
-    catalogue = catalogue if catalogue is not None else load_scenarios()
+        return None
+    catalogue = catalogue if catalogue is not None else scenario_catalogue.catalogue()
     scenario = catalogue.get(attempt.scenario_id)
-    if scenario is None:
-        return None, None
     try:
-        turn = scenario.turn(attempt.turn_id)
+        return scenario.turn(attempt.turn_id) if scenario is not None else None
     except KeyError:
-        return None, None
-    return turn.rubric(), turn
+        return None
 
 
-def choose_next_turn(turn, result: dict[str, Any]) -> str | None:
-    """The branch the answer chose: the next turn id, or None when the call ends."""
-    from scenarios.branching import next_turn
-
-    groups = result.get("rubric") or []
-    found = {g["id"] for g in groups if g.get("found")}
-    missed = {g["id"] for g in groups if not g.get("found")}
-    ng_found = {g["id"] for g in (result.get("ng_phrases") or []) if g.get("found")}
-    over = any(a.get("over_limit") and a.get("promised") for a in result.get("refund_amounts") or [])
-    return next_turn(turn, found=found, missed=missed, ng_found=ng_found, over_authority=over)
+def choose_next_turn(turn: Turn, result: AnalysisResult) -> str | None:
+    """The branch the answer chose: the next turn id, or None when the call ends (also for an
+    answer without a rubric result: nothing to branch on)."""
+    if result.no_speech or result.rubric is None:
+        return None
+    return next_turn_after(turn, result.rubric)
 
 
 def _short_error(exc: BaseException) -> str:
@@ -286,20 +270,50 @@ def _short_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:300]
 
 
-def _run_analysis(session: Session, attempt: Attempt, *, progress: Progress | None,
-                  catalogue=None, baseline=None, use_baseline: bool = True) -> Attempt:
-    """Analyse ``attempt`` on ``session`` and record the outcome (flushes; caller commits)."""
-    from analysis.pipeline import analyse
+def record_result(attempt: Attempt, result: AnalysisResult, next_turn_id: str | None) -> None:
+    """Write an analysis onto its attempt: the stored result (``to_dict``, the only place a
+    result becomes a dict), the columns pages filter on, and the verdict of record."""
+    attempt.result = result.to_dict()
+    attempt.error = None
+    attempt.engine = result.identity.engine
+    attempt.model_sha256 = result.identity.model_sha256
+    attempt.analysis_version = result.analysis_version
+    attempt.analysed_at = utcnow()
+    attempt.next_turn_id = None
+    attempt.transcript = None
+    attempt.score = None
+    attempt.passed = None
+    if result.no_speech:
+        attempt.status = AttemptStatus.no_speech
+        return
+    attempt.status = AttemptStatus.done
+    attempt.transcript = result.text
+    if result.score is not None:
+        # floor, not round: 79.6 is shown as 79, in agreement with "not passed" (pass mark 80)
+        attempt.score = math.floor(float(result.score.total) + 1e-9)
+        attempt.passed = bool(result.score.passed)  # judged against the pass mark stored with it
+    attempt.next_turn_id = next_turn_id
 
+
+def run_analysis(session: Session, attempt: Attempt, *, progress: Progress | None = None,
+                 catalogue: Catalogue | None = None, baseline: Baseline | None = None,
+                 use_baseline: bool = True) -> Attempt:
+    """Analyse ``attempt`` on ``session`` and record the outcome (flushes; caller commits).
+
+    ``baseline``: compare a practice answer against this usual voice (default: the owner's
+    current one, unless ``use_baseline`` is False). Every failure, including choosing the
+    branch, marks the attempt ``failed`` (retryable) and keeps the recording.
+    """
     settings = get_settings()
+    practice = attempt.kind == AttemptKind.practice
     try:
-        rubric, turn = _rubric_and_turn(attempt, catalogue)
-        if use_baseline and baseline is None and attempt.kind == AttemptKind.practice:
+        turn = _turn_of(attempt, catalogue)
+        if practice and use_baseline and baseline is None:
             baseline = current_baseline(session, attempt.user_id)
         result = analyse(
             storage.recording_path(attempt.audio_path),
-            rubric=rubric,
-            baseline=baseline if attempt.kind == AttemptKind.practice else None,
+            rubric=turn.rubric() if turn is not None else None,
+            baseline=baseline if practice else None,
             engine=settings.whisper_engine,
             model_path=settings.whisper_model_dir,
             cache_dir=settings.model_cache_dir,
@@ -308,9 +322,7 @@ def _run_analysis(session: Session, attempt: Attempt, *, progress: Progress | No
             max_seconds=settings.max_recording_seconds,
             progress=progress,
         )
-        data = result.to_dict()
-        chosen_turn = (choose_next_turn(turn, data)
-                       if turn is not None and not data.get("no_speech") else None)
+        chosen = choose_next_turn(turn, result) if turn is not None else None
     except Exception as exc:  # noqa: BLE001 - every failure is recorded; the audio is kept
         log.warning("analysis of attempt %s failed: %r", attempt.id, exc)
         attempt.status = AttemptStatus.failed
@@ -319,27 +331,7 @@ def _run_analysis(session: Session, attempt: Attempt, *, progress: Progress | No
         session.add(attempt)
         session.flush()
         return attempt
-
-    attempt.result = data
-    attempt.error = None
-    attempt.engine = data.get("engine")
-    attempt.model_sha256 = data.get("model_sha256")
-    attempt.analysis_version = data.get("analysis_version")
-    attempt.analysed_at = utcnow()
-    attempt.next_turn_id = None
-    if data.get("no_speech"):
-        attempt.status = AttemptStatus.no_speech
-        attempt.transcript = None
-        attempt.score = None
-        attempt.passed = None
-    else:
-        attempt.status = AttemptStatus.done
-        attempt.transcript = data.get("transcript") or ""
-        if data.get("score") is not None:
-            # floor, not round: 79.6 is shown as 79, in agreement with "not passed" (pass mark 80)
-            attempt.score = math.floor(float(data["score"]) + 1e-9)
-            attempt.passed = bool(data.get("passed"))
-        attempt.next_turn_id = chosen_turn
+    record_result(attempt, result, chosen)
     session.add(attempt)
     session.flush()
     return attempt
@@ -359,10 +351,13 @@ def analyse_attempt(attempt_id: int, *, progress: Progress | None = None) -> Att
         attempt.error = None
         session.add(attempt)
         session.commit()
-        _run_analysis(session, attempt, progress=progress)
+        run_analysis(session, attempt, progress=progress)
         session.commit()
         session.refresh(attempt)
         return attempt
+
+
+# --------------------------------------------------------------------------- one attempt
 
 
 def get_attempt_for(session: Session, viewer: Viewer | None, attempt_id: int) -> Attempt:
@@ -377,15 +372,41 @@ def get_attempt_for(session: Session, viewer: Viewer | None, attempt_id: int) ->
     return attempt
 
 
+@dataclass
+class AttemptFeedback:
+    """One attempt as the practice screen shows it: the row, its typed result (read once), the
+    verdict of record, the baseline its charts compare with, and where the call goes next."""
+
+    attempt: Attempt
+    result: AnalysisResult | None
+    verdict: Verdict
+    baseline: Baseline | None  # the one it was scored against, else the owner's current one
+    scenario: Scenario | None = None
+    turn: Turn | None = None
+    next_turn: Turn | None = None
+
+    @property
+    def analysed(self) -> bool:
+        return self.attempt.status in (AttemptStatus.done, AttemptStatus.no_speech)
+
+
+def open_attempt(session: Session, viewer: Viewer, attempt_id: int) -> AttemptFeedback:
+    """The feedback of one attempt the viewer may open (``get_attempt_for`` decides)."""
+    attempt = get_attempt_for(session, viewer, attempt_id)
+    result = read(attempt.result)
+    baseline = result.baseline if result is not None else None
+    if baseline is None and result is not None:  # scored before a calibration: the usual voice
+        baseline = current_baseline(session, attempt.user_id)
+    scenario = scenario_catalogue.scenario(attempt.scenario_id)
+    turn = scenario_catalogue.turn(attempt.scenario_id, attempt.turn_id)
+    nxt = scenario_catalogue.turn(attempt.scenario_id, attempt.next_turn_id)
+    return AttemptFeedback(attempt, result, verdict(attempt, result), baseline, scenario, turn, nxt)
+
+
 def run_attempts(session: Session, viewer: Viewer, run_id: str) -> list[Attempt]:
     """The viewer's own attempts of one call (run), oldest first."""
-    return [a for a in _own_attempts(session, viewer, kind=AttemptKind.practice)
+    return [a for a in own_attempts(session, viewer, kind=AttemptKind.practice)
             if a.run_id == run_id]
-
-
-def latest_calibration(session: Session, viewer: Viewer) -> Attempt | None:
-    rows = _own_attempts(session, viewer, kind=AttemptKind.calibration)
-    return rows[-1] if rows else None
 
 
 # --------------------------------------------------------------------------- feedback text
@@ -400,20 +421,19 @@ class Piece:
     label: str = ""
 
 
-def transcript_pieces(result: dict[str, Any]) -> list[Piece]:
+def transcript_pieces(result: AnalysisResult | None) -> list[Piece]:
     """Split the transcript into plain text and highlighted pieces (rubric hits, NG phrases,
     fillers). Overlaps are resolved by priority: NG over hits over fillers."""
-    text = result.get("transcript") or ""
+    if result is None or result.transcript is None:
+        return []
+    text = result.text
     marks: list[tuple[int, int, str, str]] = []
     priority = {"ng": 0, "hit": 1, "filler": 2}
-    for g in result.get("ng_phrases") or []:
-        if g.get("found") and g.get("span"):
-            marks.append((int(g["span"][0]), int(g["span"][1]), "ng", g.get("label", "")))
-    for g in result.get("rubric") or []:
-        if g.get("found") and g.get("span"):
-            marks.append((int(g["span"][0]), int(g["span"][1]), "hit", g.get("label", "")))
-    for span in result.get("filler_spans") or []:
-        marks.append((int(span[0]), int(span[1]), "filler", ""))
+    for kind, g in result.rubric_groups():
+        if g.found and g.span:
+            marks.append((int(g.span[0]), int(g.span[1]), "ng" if kind == "ng" else "hit", g.label))
+    for start, end in result.transcript.filler_spans:
+        marks.append((int(start), int(end), "filler", ""))
     owner: list[tuple[str, str] | None] = [None] * len(text)
     for start, end, kind, label in sorted(marks, key=lambda m: -priority[m[2]]):
         for i in range(max(0, start), min(len(text), end)):
@@ -429,148 +449,3 @@ def transcript_pieces(result: dict[str, Any]) -> list[Piece]:
         i = j
     return pieces
 
-
-def breakdown(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """The score's items, points lost first (largest first), then the items that were fine."""
-    items = list(result.get("breakdown") or [])
-    return sorted(items, key=lambda d: (-(d.get("points") or 0), d.get("category", "")))
-
-
-# --------------------------------------------------------------------------- progress
-
-
-@dataclass
-class ProgressData:
-    rows: list[dict[str, Any]]  # one per analysed practice attempt, oldest first
-    best: list[dict[str, Any]]  # one per scenario tried: best score, attempts, passed
-    baseline: Any | None  # analysis.score.Baseline
-    feedback: list[Any] = field(default_factory=list)
-
-
-def _title(catalogue, scenario_id: str | None) -> str:
-    scenario = catalogue.get(scenario_id) if scenario_id else None
-    return scenario.title if scenario is not None else (scenario_id or "")
-
-
-def progress_for(session: Session, viewer: Viewer, *, catalogue=None) -> ProgressData:
-    """The viewer's own practice over time: metrics per attempt and best score per scenario."""
-    catalogue = catalogue if catalogue is not None else load_scenarios()
-    rows: list[dict[str, Any]] = []
-    best: dict[str, dict[str, Any]] = {}
-    for a in _own_attempts(session, viewer, kind=AttemptKind.practice):
-        entry = best.setdefault(a.scenario_id or "", {
-            "scenario_id": a.scenario_id, "title": _title(catalogue, a.scenario_id),
-            "attempts": 0, "best_score": None, "passed": False, "last_at": None,
-        })
-        entry["attempts"] += 1
-        entry["last_at"] = a.created_at
-        if a.status != AttemptStatus.done:
-            continue
-        r = a.result or {}
-        row = {
-            "attempt_id": a.id, "created_at": a.created_at, "scenario_id": a.scenario_id,
-            "title": entry["title"], "turn_id": a.turn_id, "score": a.score, "passed": a.passed,
-        }
-        for key in TREND_METRICS:
-            if key != "score":
-                row[key] = r.get(key)
-        rows.append(row)
-        if a.score is not None and (entry["best_score"] is None or a.score > entry["best_score"]):
-            entry["best_score"] = a.score
-            entry["passed"] = a.score >= pass_mark()
-    return ProgressData(rows=rows, best=list(best.values()),
-                        baseline=current_baseline(session, viewer.id),
-                        feedback=feedback_for(session, viewer))
-
-
-# --------------------------------------------------------------------------- trainer feedback
-
-
-def feedback_for(session: Session, viewer: Viewer) -> list[Any]:
-    """Reviews and comments on the viewer's own attempts, newest first, each with a ``new``
-    flag (``services.review.Feedback``)."""
-    from services import review
-
-    return list(review.feedback_for_trainee(session, viewer))
-
-
-def mark_feedback_seen(session: Session, viewer: Viewer, attempt_id: int) -> int:
-    """Mark the reviews and comments on one of the viewer's own attempts as seen (commits);
-    returns how many were new. PermissionError for someone else's attempt."""
-    from services import review
-
-    return review.mark_feedback_seen(session, viewer, attempt_id)
-
-
-# --------------------------------------------------------------------------- demo data
-
-# (username, clip, days ago) — a few real analysed answers for the demo staff.
-DEMO_CLIPS = {
-    "calibration": "calibration_neutral.flac",
-    "apology": "answer_apology.flac",
-    "rude": "answer_rude.flac",
-}
-DEMO_ATTEMPTS: list[tuple[str, str, int]] = [
-    ("sato", "rude", 20),
-    ("sato", "apology", 12),
-    ("sato", "apology", 3),
-    ("suzuki", "apology", 6),
-    ("yamamoto", "rude", 4),
-]
-DEMO_CALIBRATED = ("sato", "suzuki")
-DEMO_SCENARIO = "late_delivery"
-
-
-def seed_demo(session: Session, people: dict[str, User]) -> None:
-    """A few really analysed attempts for demo staff (the clips in ``demo/audio``).
-
-    Each clip is analysed once per baseline with the real pipeline and its result reused for
-    every demo attempt of that clip and baseline. A clip that cannot be analysed leaves its attempts stored as
-    ``failed`` (the demo still starts). Flushes, does not commit (``demo.seed`` commits).
-    """
-    catalogue = load_scenarios()
-    scenario = catalogue.get(DEMO_SCENARIO)
-    now = utcnow()
-    cache: dict[tuple, Attempt] = {}
-
-    def add(username: str, clip: str, days: int, kind: AttemptKind) -> None:
-        user = people.get(username)
-        path = DEMO_AUDIO_DIR / DEMO_CLIPS[clip]
-        if user is None or not path.is_file():
-            return
-        data = path.read_bytes()
-        relative, sha = storage.save_recording(user.id, data, suffix=path.suffix)
-        fields: dict[str, Any] = {"kind": kind, "run_id": new_run_id()}
-        if kind == AttemptKind.practice:
-            if scenario is None:
-                return
-            fields |= {"scenario_id": scenario.id, "scenario_version": scenario.version,
-                       "turn_id": scenario.start}
-        attempt = Attempt(user_id=user.id, audio_path=relative, audio_sha256=sha,
-                          created_at=now - timedelta(days=days, hours=len(username)),
-                          **fields)
-        session.add(attempt)
-        session.flush()
-        baseline = (current_baseline(session, user.id) if kind == AttemptKind.practice
-                    else None)
-        key = (kind.value, clip, baseline)  # same clip, same baseline: same analysis
-        if key in cache:
-            _copy_analysis(cache[key], attempt)
-        else:
-            _run_analysis(session, attempt, progress=None, catalogue=catalogue,
-                          baseline=baseline, use_baseline=False)
-            cache[key] = attempt
-        session.add(attempt)
-        session.flush()
-
-    for username in DEMO_CALIBRATED:
-        add(username, "calibration", 25, AttemptKind.calibration)
-    for username, clip, days in DEMO_ATTEMPTS:
-        add(username, clip, days, AttemptKind.practice)
-
-
-def _copy_analysis(source: Attempt, target: Attempt) -> None:
-    for name in ("status", "error", "transcript", "result", "score", "passed", "engine",
-                 "model_sha256", "analysis_version", "next_turn_id"):
-        setattr(target, name, getattr(source, name))
-    target.analysed_at = target.created_at

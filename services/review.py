@@ -1,7 +1,8 @@
 """Trainer review: the queue, one attempt, a human score beside the machine's, timestamped
 comments and the trainee's feedback. Agreement between trainers and the machine is in
-:mod:`services.agreement`, team progress in :mod:`services.team_progress`; reading a stored analysis
-result is :mod:`services.analysis_result`.
+:mod:`services.agreement`, team progress in :mod:`services.team_progress`; a stored analysis
+result is read once per attempt through :func:`services.analysis_result.read` and "passed" is
+asked of :func:`services.analysis_result.verdict`.
 
 No streamlit here: pages call these functions and render what they return. Every function takes
 the session first and the ``Viewer`` asking; access is decided by :mod:`core.access` (asked,
@@ -25,6 +26,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from analysis.result import AnalysisResult
 from core import access, audit
 from core.access import Viewer
 from core.clock import as_utc, local_day_start
@@ -38,7 +40,18 @@ from core.models import (
     User,
     utcnow,
 )
-from services.analysis_result import corrections_detail, duration_s, format_seconds, rubric_groups
+from scenarios.schema import Scenario, Turn
+from services import catalogue
+from services.analysis_result import (
+    RubricGroup,
+    Verdict,
+    correct_rubric,
+    corrections_detail,
+    format_seconds,
+    read,
+    rubric_groups,
+    verdict,
+)
 
 MAX_COMMENT_CHARS = 2000
 FAILED_STATUSES = (AttemptStatus.failed, AttemptStatus.no_speech)
@@ -145,6 +158,23 @@ class QueueFilters:
     failed_only: bool = False  # analyses that failed or heard no speech
     status: str = "all"  # "all" | "unreviewed" | "reviewed"
 
+    @classmethod
+    def from_widgets(cls, *, user_id: int | None, scenario_id: str | None,
+                     scores: tuple[int, int], dates: Any, failed_only: bool,
+                     status: str) -> QueueFilters:
+        """The filters as the queue's widgets give them: the full score range 0–100 means no
+        score filter; ``dates`` is what a date-range input returns (nothing, one day picked so
+        far, or both ends)."""
+        low, high = scores
+        whole = (low, high) == (0, 100)
+        if isinstance(dates, (list, tuple)):
+            date_from, date_to = (tuple(dates) + (None, None))[:2]
+        else:
+            date_from = date_to = dates or None
+        return cls(user_id=user_id, scenario_id=scenario_id,
+                   min_score=None if whole else low, max_score=None if whole else high,
+                   date_from=date_from, date_to=date_to, failed_only=failed_only, status=status)
+
 
 @dataclass(frozen=True)
 class QueueItem:
@@ -248,11 +278,29 @@ def queue_options(session: Session, viewer: Viewer) -> QueueOptions:
 # --- one attempt ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RubricRow:
+    """One rubric group of the turn beside the machine's verdict on the answer."""
+
+    id: str
+    label: str
+    kind: str  # "required" | "ng"
+    machine: RubricGroup | None  # None: the answer was judged before this group existed
+
+    @property
+    def good(self) -> bool | None:
+        """Found for a required group, not said for an NG group (None: not judged)."""
+        if self.machine is None:
+            return None
+        return self.machine.found if self.kind == "required" else not self.machine.found
+
+
 @dataclass
 class AttemptView:
     """Everything the review screen shows about one attempt."""
 
     attempt: Attempt  # the automatic result, untouched
+    result: AnalysisResult | None  # its typed result (read once)
     owner_id: int
     owner_name: str
     review: Review | None
@@ -260,14 +308,50 @@ class AttemptView:
     comments: list[Comment]  # by position in the recording, then time written
     comment_authors: dict[int, str]
     can_review: bool
-
-    @property
-    def result(self) -> dict[str, Any]:
-        return self.attempt.result or {}
+    scenario: Scenario | None = None
+    turn: Turn | None = None
 
     @property
     def effective_score(self) -> int | None:
         return effective_score(self.attempt, self.review)
+
+    @property
+    def verdict(self) -> Verdict:
+        """The automatic verdict of record (score, passed, the pass mark it used)."""
+        return verdict(self.attempt, self.result)
+
+    @property
+    def score_change(self) -> int | None:
+        """The trainer's override minus the automatic score (None without both)."""
+        override = self.review.score_override if self.review is not None else None
+        if override is None or self.attempt.score is None:
+            return None
+        return override - self.attempt.score
+
+    @property
+    def groups(self) -> list[RubricGroup]:
+        """The machine's rubric verdicts on the answer (what a trainer may correct)."""
+        return rubric_groups(self.result)
+
+    @property
+    def version_changed(self) -> bool:
+        """The scenario changed since the answer was scored."""
+        return (self.scenario is not None and self.attempt.scenario_version is not None
+                and self.attempt.scenario_version != self.scenario.version)
+
+    def rubric_rows(self) -> list[RubricRow]:
+        """The turn's groups as the scenario has them now, each with the machine's verdict;
+        without the scenario, the groups the machine judged."""
+        machine = {g.id: g for g in self.groups}
+        if self.turn is None:
+            return [RubricRow(g.id, g.label, g.kind, g) for g in machine.values()]
+        return ([RubricRow(g.id, g.label, "required", machine.get(g.id)) for g in self.turn.required]
+                + [RubricRow(g.id, g.label, "ng", machine.get(g.id)) for g in self.turn.ng])
+
+    @property
+    def corrections(self) -> dict[str, bool]:
+        """The current review's rubric corrections (group id → the human verdict)."""
+        return dict(self.review.rubric_corrections or {}) if self.review is not None else {}
 
 
 def get_attempt_for_review(session: Session, viewer: Viewer, attempt_id: int,
@@ -291,7 +375,9 @@ def get_attempt_for_review(session: Session, viewer: Viewer, attempt_id: int,
     comments.sort(key=lambda c: (c.at_seconds is None, c.at_seconds or 0.0))
     names = user_names(session, [c.author_id for c in comments] + ([review.trainer_id] if review else []))
     return AttemptView(
-        attempt=attempt, owner_id=owner.id, owner_name=owner.display_name, review=review,
+        attempt=attempt, result=read(attempt.result),
+        scenario=catalogue.scenario(attempt.scenario_id),
+        turn=catalogue.turn(attempt.scenario_id, attempt.turn_id), owner_id=owner.id, owner_name=owner.display_name, review=review,
         reviewer_name=names.get(review.trainer_id) if review else None, comments=comments,
         comment_authors=names, can_review=access.can_review_attempt(viewer, attempt, owner),
     )
@@ -322,13 +408,10 @@ def save_review(
         score_override = int(score_override)
         if not reason:
             raise ReviewError("review.err_reason_required")
-    groups = {g.id: g for g in rubric_groups(attempt.result)}
-    corrections: dict[str, bool] = {}
-    for gid, human in (rubric_corrections or {}).items():
-        if gid not in groups:
-            raise ReviewError("review.err_unknown_group", group=gid)
-        if bool(human) != groups[gid].found:
-            corrections[gid] = bool(human)
+    try:
+        corrections = correct_rubric(read(attempt.result), rubric_corrections)
+    except KeyError as e:
+        raise ReviewError("review.err_unknown_group", group=e.args[0]) from None
     review = latest_reviews(session, [attempt.id]).get(attempt.id)
     before = (review.score_override, review.rubric_corrections) if review else (None, None)
     if review is None:
@@ -373,7 +456,8 @@ def add_comment(session: Session, viewer: Viewer, attempt_id: int, *,
         raise ReviewError("review.err_comment_long", n=MAX_COMMENT_CHARS)
     if at_seconds is not None:
         at_seconds = float(at_seconds)
-        length = duration_s(attempt.result)
+        result = read(attempt.result)
+        length = result.length_s if result is not None else None
         if at_seconds < 0 or (length is not None and at_seconds > length + 1.0):
             raise ReviewError("review.err_time", length=format_seconds(length))
         at_seconds = round(at_seconds, 2)
@@ -432,7 +516,7 @@ def feedback_for_trainee(session: Session, viewer: Viewer) -> list[Feedback]:
             turn_id=a.turn_id, attempt_at=as_utc(a.created_at), auto_score=a.score,
             author_name=names.get(r.trainer_id, ""), at=as_utc(r.reviewed_at),
             new=r.seen_by_trainee_at is None, score_override=r.score_override, reason=r.reason,
-            text=r.reason, corrections=corrections_detail(a.result, r.rubric_corrections),
+            text=r.reason, corrections=corrections_detail(read(a.result), r.rubric_corrections),
         ))
     for c in comments:
         a = attempts[c.attempt_id]
@@ -450,7 +534,7 @@ def mark_feedback_seen(session: Session, viewer: Viewer, attempt_id: int) -> int
     """The trainee has seen the feedback on their attempt; returns how many items were new.
 
     Raises ``PermissionError`` for an attempt that is not the viewer's own. Commits (as
-    ``services.practice.mark_feedback_seen``, which calls it, promises its callers).
+    ``services.progress.mark_feedback_seen``, which calls it, promises its callers).
     """
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != viewer.id:
@@ -466,37 +550,3 @@ def mark_feedback_seen(session: Session, viewer: Viewer, attempt_id: int) -> int
             n += 1
     session.commit()
     return n
-
-
-# --- demo data -----------------------------------------------------------------------------
-
-
-def seed_demo(session: Session, people: Mapping[str, User]) -> None:
-    """A couple of demo reviews and comments on demo attempts, if there are any (flush only)."""
-    from core.access import viewer_for
-
-    trainer = people.get("trainer")
-    if trainer is None:
-        return
-    viewer = viewer_for(session, trainer)
-    rows = session.exec(
-        visible_attempts_stmt(viewer).where(Attempt.status == AttemptStatus.done,
-                                             Attempt.score.is_not(None))
-        .order_by(Attempt.created_at, Attempt.id)
-    ).all()
-    attempts = [a for a, _ in rows]
-    if not attempts:
-        return
-    first = attempts[0]
-    override = max(0, min(100, (first.score or 0) + 8))
-    save_review(session, viewer, first.id, score_override=override,
-                reason="最後まで落ち着いた声で対応できており、自動採点より少し高く評価します。",
-                rubric_corrections=None)
-    add_comment(session, viewer, first.id, at_seconds=0.5,
-                text="出だしの声のトーンが落ち着いていて良いです。")
-    if len(attempts) > 1:
-        second = attempts[-1]
-        add_comment(session, viewer, second.id, at_seconds=None,
-                    text="語尾が少し速くなっています。句点で一拍おきましょう。")
-        mark_reviewed(session, viewer, second.id)
-    session.flush()

@@ -24,7 +24,7 @@ from core.access import Viewer
 from core.clock import as_utc, format_local, local_day_start, to_local
 from core.i18n import t
 from core.models import Attempt, AttemptStatus, Role, Team, User
-from services.analysis_result import pass_mark
+from services.analysis_result import read, verdict
 from services.review import effective_score, latest_reviews, user_names, visible_attempts_stmt
 
 
@@ -35,6 +35,8 @@ class TrendPoint:
     auto_score: int | None
     scenario_id: str | None
     attempt_id: int
+    passed: bool | None = None  # the effective score against the pass mark used at scoring
+    pass_mark: float | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class PersonProgress:
     attempts: int  # analysed practice answers in the period
     trend: list[TrendPoint]  # oldest first
     scenarios_completed: list[str]  # scenario ids with a finished call in the period
-    pass_rate: float | None  # share of scored answers at or above the pass mark (effective)
+    pass_rate: float | None  # share of scored answers that passed (effective score, stored mark)
     mean_score: float | None
     latest_review: LatestReview | None
 
@@ -147,7 +149,6 @@ def team_progress(
     attempts = [a for a, _ in session.exec(astmt.order_by(Attempt.created_at, Attempt.id)).all()]
     reviews = latest_reviews(session, [a.id for a in attempts])
     trainer_names = user_names(session, [r.trainer_id for r in reviews.values()])
-    mark = pass_mark()
     by_person: dict[int, list[Attempt]] = defaultdict(list)
     for a in attempts:
         by_person[a.user_id].append(a)
@@ -157,9 +158,13 @@ def team_progress(
         mine = by_person.get(u.id, [])
         trend = []
         for a in mine:
-            score = effective_score(a, reviews.get(a.id))
+            review = reviews.get(a.id)
+            score = effective_score(a, review)
             if score is not None:
-                trend.append(TrendPoint(as_utc(a.created_at), score, a.score, a.scenario_id, a.id))
+                v = verdict(a, read(a.result),
+                            score_override=review.score_override if review is not None else None)
+                trend.append(TrendPoint(as_utc(a.created_at), score, a.score, a.scenario_id, a.id,
+                                        v.passed, v.pass_mark))
         latest = None
         reviewed = [(reviews[a.id], a) for a in mine if a.id in reviews]
         if reviewed:
@@ -167,12 +172,13 @@ def team_progress(
             latest = LatestReview(a.id, as_utc(r.reviewed_at), trainer_names.get(r.trainer_id, ""),
                                   r.score_override, a.score)
         scores = [p.score for p in trend]
+        judged = [p.passed for p in trend if p.passed is not None]
         out_people.append(PersonProgress(
             user_id=u.id, display_name=u.display_name, team_name=team_names.get(u.team_id, ""),
             attempts=sum(a.status == AttemptStatus.done for a in mine),
             trend=trend,
             scenarios_completed=sorted({a.scenario_id for a in mine if _completed(a)}),
-            pass_rate=sum(s >= mark for s in scores) / len(scores) if scores else None,
+            pass_rate=sum(judged) / len(judged) if judged else None,
             mean_score=sum(scores) / len(scores) if scores else None,
             latest_review=latest,
         ))
@@ -278,7 +284,9 @@ def team_trend_chart(progress: TeamProgress, lang: str = "ja"):
         tooltip=["person:N", "scenario:N", "score:Q",
                  alt.Tooltip("when:T", format="%Y-%m-%d %H:%M")],
     )
-    rule = alt.Chart(pd.DataFrame({"mark": [pass_mark()], "label": [t("team.pass_line", lang)]})
+    marks = sorted({pt.pass_mark for p in progress.people for pt in p.trend
+                    if pt.pass_mark is not None})  # the marks the points were judged against
+    rule = alt.Chart(pd.DataFrame({"mark": marks, "label": [t("team.pass_line", lang)] * len(marks)})
                      ).mark_rule(color="#e45756", strokeDash=[5, 4]).encode(
         y="mark:Q", tooltip=["label:N", "mark:Q"])
     return alt.layer(rule, lines).properties(height=280)

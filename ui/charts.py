@@ -1,26 +1,28 @@
 """Altair charts of an analysis result and of progress over time (no Streamlit here).
 
-Every builder takes plain data (``Attempt.result`` dicts, progress rows) and the viewer's
-language, and returns an ``alt.Chart`` / ``alt.LayerChart`` for ``st.altair_chart``. Target bands
+Every builder takes plain data (a typed ``analysis.result.AnalysisResult``, a
+``Baseline``, ``services.progress.ProgressRow`` rows) and the viewer's language, and returns an ``alt.Chart`` / ``alt.LayerChart`` for ``st.altair_chart``. Target bands
 come from ``analysis/bands.toml`` (the same numbers the score uses), never from constants here.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
 
 import altair as alt
 import pandas as pd
 
+from analysis.prosody import LONG_PAUSE_S
+from analysis.result import AnalysisResult
+from analysis.score import Baseline, load_bands
 from core.i18n import t
-from services.analysis_result import pass_mark
+from services.progress import ProgressRow
 from wellbeing.instruments import JOB_ITEMS
 from wellbeing.trends import K6_BUCKETS
 
-LONG_PAUSE_S = 3.0
 # The calm pitch band shown around the usual voice: this many semitones below the usual median
 # up to the "higher than usual" edge of the score's pitch_vs_usual item.
 CALM_BELOW_ST = 2.0
@@ -34,8 +36,6 @@ BAND_COLOUR = "#54a24b"
 def good_range(item: str) -> tuple[float | None, float | None]:
     """The interval of ``[delivery.<item>]`` in bands.toml where nothing is deducted, as
     (low, high); None = open. E.g. ``good_range("pace")`` → (5.0, 7.0)."""
-    from analysis.score import load_bands
-
     bands = load_bands()["delivery"][item].get("bands", [])
     covered = sorted((b.get("min", -math.inf), b.get("max", math.inf)) for b in bands)
     low, high = -math.inf, math.inf
@@ -54,11 +54,9 @@ def _st_to_ratio(st: float) -> float:
     return 2 ** (st / 12)
 
 
-def pitch_band(baseline: Mapping[str, Any] | Any | None) -> tuple[float, float] | None:
-    """(low Hz, high Hz) of the calm band for a baseline (``Baseline`` or its dict)."""
-    if baseline is None:
-        return None
-    f0 = baseline.get("f0_median_hz") if isinstance(baseline, Mapping) else baseline.f0_median_hz
+def pitch_band(baseline: Baseline | None) -> tuple[float, float] | None:
+    """(low Hz, high Hz) of the calm band around a person's usual pitch."""
+    f0 = baseline.f0_median_hz if baseline is not None else None
     if not f0:
         return None
     _, high_st = good_range("pitch_vs_usual")
@@ -66,10 +64,10 @@ def pitch_band(baseline: Mapping[str, Any] | Any | None) -> tuple[float, float] 
     return f0 * _st_to_ratio(-CALM_BELOW_ST), f0 * _st_to_ratio(high_st)
 
 
-def pitch_chart(result: Mapping[str, Any], baseline=None, *, lang: str = "ja") -> alt.LayerChart | None:
+def pitch_chart(result: AnalysisResult, baseline: Baseline | None = None, *,
+                lang: str = "ja") -> alt.LayerChart | None:
     """The F0 contour over time (Hz), with the person's calm band and usual median if known."""
-    contour = result.get("f0_contour") or {}
-    times, hz = contour.get("times_s") or [], contour.get("hz") or []
+    times, hz = result.f0_contour.times_s, result.f0_contour.hz
     points = [(x, y) for x, y in zip(times, hz) if y is not None]
     if not points:
         return None
@@ -98,9 +96,10 @@ def pitch_chart(result: Mapping[str, Any], baseline=None, *, lang: str = "ja") -
     return alt.layer(*layers, line).properties(height=220)
 
 
-def pace_chart(result: Mapping[str, Any], baseline=None, *, lang: str = "ja") -> alt.LayerChart | None:
+def pace_chart(result: AnalysisResult, baseline: Baseline | None = None, *,
+               lang: str = "ja") -> alt.LayerChart | None:
     """A bullet chart: the answer's pace (morae/s) against the target band (and usual pace)."""
-    value = result.get("morae_per_s_span")
+    value = result.metrics.morae_per_s_span
     if value is None:
         return None
     low, high = good_range("pace")
@@ -115,7 +114,7 @@ def pace_chart(result: Mapping[str, Any], baseline=None, *, lang: str = "ja") ->
     mark = alt.Chart(you).mark_tick(color=SPEECH_COLOUR, thickness=4, size=34).encode(
         x="v:Q", y="y:N", tooltip=["label:N", alt.Tooltip("v:Q", format=".1f")])
     layers = [band, mark]
-    usual = _baseline_value(baseline, "morae_per_s_span")
+    usual = baseline.morae_per_s_span if baseline is not None else None
     if usual:
         udf = pd.DataFrame({"v": [usual], "y": [name], "label": [t("practice.chart_usual", lang)]})
         layers.append(alt.Chart(udf).mark_tick(color=BAND_COLOUR, thickness=2, size=34,
@@ -124,22 +123,16 @@ def pace_chart(result: Mapping[str, Any], baseline=None, *, lang: str = "ja") ->
     return alt.layer(*layers).properties(height=90)
 
 
-def _baseline_value(baseline, key: str) -> float | None:
-    if baseline is None:
-        return None
-    return baseline.get(key) if isinstance(baseline, Mapping) else getattr(baseline, key, None)
-
-
-def pauses_chart(result: Mapping[str, Any], *, lang: str = "ja") -> alt.LayerChart | None:
+def pauses_chart(result: AnalysisResult, *, lang: str = "ja") -> alt.LayerChart | None:
     """Speech regions and pauses on one timeline; silences of 3 s or more stand out."""
     rows: list[dict[str, Any]] = []
     speaking, pause, long_pause = (t("practice.chart_speech", lang), t("practice.chart_pause", lang),
                                    t("practice.chart_long_pause", lang))
-    for start, end in result.get("speech_regions") or []:
+    for start, end in result.speech_regions:
         rows.append({"start": start, "end": end, "kind": speaking})
-    for p in result.get("pauses") or []:
-        kind = long_pause if (p.get("duration_s") or 0) >= LONG_PAUSE_S else pause
-        rows.append({"start": p["start"], "end": p["end"], "kind": kind})
+    for p in result.pauses:
+        kind = long_pause if p.duration_s >= LONG_PAUSE_S else pause
+        rows.append({"start": p.start_s, "end": p.end_s, "kind": kind})
     if not rows:
         return None
     df = pd.DataFrame(rows)
@@ -149,7 +142,7 @@ def pauses_chart(result: Mapping[str, Any], *, lang: str = "ja") -> alt.LayerCha
         domain=[speaking, pause, long_pause], range=[SPEECH_COLOUR, PAUSE_COLOUR, LONG_PAUSE_COLOUR]))
     bars = alt.Chart(df).mark_bar(height=28).encode(
         x=alt.X("start:Q", title=t("practice.chart_time", lang),
-                scale=alt.Scale(domain=[0, float(result.get("duration_s") or df["end"].max())])),
+                scale=alt.Scale(domain=[0, float(result.duration_s or df["end"].max())])),
         x2="end:Q",
         y=alt.Y("row:N", title=None, axis=None),
         color=colour,
@@ -158,15 +151,15 @@ def pauses_chart(result: Mapping[str, Any], *, lang: str = "ja") -> alt.LayerCha
     return alt.layer(bars).properties(height=110)  # as a layer, Streamlit keeps the legend
 
 
-def scores_chart(rows: Sequence[Mapping[str, Any]], *, lang: str = "ja") -> alt.LayerChart | None:
-    """Scores over time, coloured by scenario, with the pass mark."""
-    data = [r for r in rows if r.get("score") is not None]
+def scores_chart(rows: Sequence[ProgressRow], *, lang: str = "ja") -> alt.LayerChart | None:
+    """Scores over time, coloured by scenario, with the pass mark(s) they were judged against."""
+    data = [r for r in rows if r.score is not None]
     if not data:
         return None
     df = pd.DataFrame({
-        "when": [pd.Timestamp(r["created_at"]) for r in data],
-        "score": [r["score"] for r in data],
-        "scenario": [r.get("title") or r.get("scenario_id") or "" for r in data],
+        "when": [pd.Timestamp(r.created_at) for r in data],
+        "score": [r.score for r in data],
+        "scenario": [r.title or r.scenario_id or "" for r in data],
     })
     points = alt.Chart(df).mark_line(point=True).encode(
         x=alt.X("when:T", title=t("progress.col_when", lang)),
@@ -174,7 +167,8 @@ def scores_chart(rows: Sequence[Mapping[str, Any]], *, lang: str = "ja") -> alt.
         color=alt.Color("scenario:N", title=t("progress.col_scenario", lang)),
         tooltip=["scenario:N", "score:Q", alt.Tooltip("when:T", format="%Y-%m-%d %H:%M")],
     )
-    rule = alt.Chart(pd.DataFrame({"mark": [pass_mark()]})).mark_rule(
+    marks = sorted({r.pass_mark for r in data if r.pass_mark is not None})
+    rule = alt.Chart(pd.DataFrame({"mark": marks})).mark_rule(
         color=LONG_PAUSE_COLOUR, strokeDash=[5, 4]).encode(y="mark:Q")
     return alt.layer(rule, points).properties(height=260)
 
@@ -183,14 +177,14 @@ METRIC_BANDS = {"morae_per_s_span": "pace", "f0_sd_st": "pitch_spread",
                 "filler_ratio": "fillers", "long_pause_count": "silence"}
 
 
-def metric_chart(rows: Sequence[Mapping[str, Any]], metric: str, *, title: str,
+def metric_chart(rows: Sequence[ProgressRow], metric: str, *, title: str,
                  lang: str = "ja") -> alt.LayerChart | None:
     """One delivery measure over time, with its target band from bands.toml when it has one."""
-    data = [r for r in rows if r.get(metric) is not None]
+    data = [r for r in rows if r.metrics.get(metric) is not None]
     if not data:
         return None
-    df = pd.DataFrame({"when": [pd.Timestamp(r["created_at"]) for r in data],
-                       "value": [float(r[metric]) for r in data]})
+    df = pd.DataFrame({"when": [pd.Timestamp(r.created_at) for r in data],
+                       "value": [float(r.metrics[metric]) for r in data]})
     x = alt.X("when:T", title=t("progress.col_when", lang))
     line = alt.Chart(df).mark_line(point=True, color=SPEECH_COLOUR).encode(
         x=x, y=alt.Y("value:Q", title=title),

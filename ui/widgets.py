@@ -1,11 +1,32 @@
-"""Widgets shared by pages: the answer recorder (microphone or upload)."""
+"""Widgets shared by pages: plain text in Markdown, the answer recorder (microphone or upload),
+analysing with a visible status, an attempt's analysis state, and one result's feedback
+(score breakdown, highlighted transcript, charts). Pages pass typed results
+(``analysis.result.AnalysisResult``); nothing here reads a stored dict.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from services.practice import AUDIO_SUFFIXES
-from ui.shell import tr
+from analysis.result import AnalysisResult
+from analysis.score import Baseline
+from core import storage
+from core.models import Attempt, AttemptStatus
+from scenarios.schema import Scenario, Turn
+from services import practice
+from ui import charts
+from ui.shell import lang, tr
+
+#: Markdown and HTML specials: escaped, user text shows as typed and never as formatting.
+MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|$~<>")
+HIGHLIGHT = {"hit": "green", "ng": "red", "filler": "orange"}
+MIME = {".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg", ".mp3": "audio/mpeg"}
+
+
+def escape(text: str | None) -> str:
+    """``text`` as inert plain text inside ``st.markdown`` (no accidental Markdown or HTML from
+    a transcript, a comment or a scenario line)."""
+    return "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in text or "")
 
 
 def recorder(counter_key: str, *, record_label: str, upload_label: str, submit_label: str,
@@ -18,7 +39,7 @@ def recorder(counter_key: str, *, record_label: str, upload_label: str, submit_l
     """
     n = st.session_state.setdefault(counter_key, 0)
     recorded = st.audio_input(record_label, sample_rate=16000, key=f"{counter_key}_mic_{n}")
-    uploaded = st.file_uploader(upload_label, type=[x.lstrip(".") for x in AUDIO_SUFFIXES],
+    uploaded = st.file_uploader(upload_label, type=[x.lstrip(".") for x in practice.AUDIO_SUFFIXES],
                                 key=f"{counter_key}_file_{n}")
     chosen = recorded or uploaded
     retake, submit = st.columns(2)
@@ -32,3 +53,194 @@ def recorder(counter_key: str, *, record_label: str, upload_label: str, submit_l
             return None
         return chosen
     return None
+
+
+# --------------------------------------------------------------------------- a scenario
+
+
+def scenario_brief(entry: practice.CatalogueEntry, turn: Turn) -> None:
+    """What the trainee knows before answering: their status on the scenario, its channel and
+    tags, the harassment-training notice, the persona, the situation and the refund limit."""
+    scenario = entry.scenario
+    status = tr("practice.marker_done" if entry.done else
+                "practice.marker_tried" if entry.tried else "practice.marker_new")
+    if entry.best_score is not None:
+        status += "・" + tr("practice.best", score=entry.best_score, n=entry.attempts)
+    st.caption(status)
+    channel = tr("practice.channel_video" if scenario.channel == "video" else "practice.channel_phone")
+    st.caption(f"{channel}・" + tr("practice.tags", tags="、".join(scenario.tags)))
+    if scenario.harassment:
+        st.info(tr("practice.harassment"), icon=":material/shield:")
+    st.markdown(tr("practice.persona", name=scenario.persona.name, mood=scenario.persona.mood))
+    with st.container(border=True):
+        st.markdown(f"**{tr('practice.situation')}**")
+        st.markdown(escape(scenario.situation.strip()).replace("\n", "  \n"))
+    limit = practice.authority_limit(scenario, turn)
+    if limit is not None:
+        st.info(tr("practice.authority", yen=f"{limit:,}"), icon=":material/gavel:")
+    else:
+        st.caption(tr("practice.authority_none"))
+
+
+def customer_line(scenario: Scenario, turn: Turn) -> None:
+    """The customer's line as text and as audio (synthesised on first use)."""
+    with st.chat_message("user", avatar=":material/support_agent:"):
+        st.markdown(f"**{tr('practice.customer_says')}**: {escape(turn.customer)}")
+        try:
+            path = practice.voice_path(scenario, turn, render=False)
+            # Not rendered yet (operators can pre-render every line): synthesise on first use.
+            if path is None and st.button(tr("practice.voice_play"), key=f"voice_{turn.id}",
+                                          icon=":material/volume_up:"):
+                with st.status(tr("practice.voice_rendering")) as box:
+                    path = practice.voice_path(scenario, turn)
+                    box.update(label=tr("practice.voice_ready"), state="complete")
+            if path is not None:
+                st.audio(path.read_bytes(), format="audio/wav")
+        except Exception:  # noqa: BLE001 - the text is enough to practise
+            st.warning(tr("practice.voice_failed"))
+
+
+
+# --------------------------------------------------------------------------- analysing
+
+
+def stage_label(stage: str) -> str:
+    key = practice.STAGE_KEYS.get(stage)
+    return tr(key) if key else tr("practice.stage_other", stage=stage)
+
+
+def analyse_with_status(attempt_id: int) -> Attempt:
+    """Analyse with a visible, stage-by-stage status box; returns the updated attempt."""
+    with st.status(tr("practice.analysing"), expanded=True) as box:
+        attempt = practice.analyse_attempt(attempt_id, progress=lambda s: box.write(stage_label(s)))
+        failed = attempt.status == AttemptStatus.failed
+        box.update(label=tr("practice.analysis_failed" if failed else "practice.analysed"),
+                   state="error" if failed else "complete", expanded=False)
+    return attempt
+
+
+def analysis_state(attempt: Attempt, *, retry_key: str) -> bool:
+    """Say why an attempt has no feedback (failed, no speech, not analysed yet) and offer a
+    retry when the recording can be analysed again. True when it was analysed with speech."""
+    if attempt.status == AttemptStatus.done:
+        return True
+    if attempt.status == AttemptStatus.no_speech:
+        st.warning(tr("practice.no_speech"))
+        st.caption(tr("practice.no_speech_hint"))
+        return False
+    if attempt.status == AttemptStatus.failed:
+        st.error(tr("practice.failed"))
+        if attempt.error:
+            st.caption(tr("practice.failed_detail", error=attempt.error))
+    else:  # stored, or analysing when the process died
+        st.info(tr("practice.still_stored"))
+    if st.button(tr("practice.retry"), key=retry_key, icon=":material/refresh:"):
+        analyse_with_status(attempt.id)
+        st.rerun()
+    return False
+
+
+def play_recording(attempt: Attempt, *, start_s: float = 0.0, caption: str | None = None) -> bool:
+    """The attempt's recording in a player (from ``start_s``); False when it is missing."""
+    try:
+        data = storage.read_recording(attempt.audio_path)
+    except (OSError, ValueError):
+        return False
+    if caption:
+        st.caption(caption)
+    suffix = "." + attempt.audio_path.rsplit(".", 1)[-1].lower() if "." in attempt.audio_path else ""
+    st.audio(data, format=MIME.get(suffix, "audio/wav"), start_time=start_s,
+             autoplay=start_s > 0)
+    return True
+
+
+# --------------------------------------------------------------------------- one result
+
+
+def render_breakdown(result: AnalysisResult | None, *, heading: str = "practice.breakdown",
+                     empty: str | None = None) -> None:
+    """The score's items, points lost first, each lost item with its one tip."""
+    st.markdown(f"**{tr(heading)}**")
+    items = result.breakdown if result is not None else []
+    if not items and empty:
+        st.caption(tr(empty))
+    for item in items:
+        badge = (f":red[{tr('practice.lost', points=f'{item.points:g}')}]" if item.points > 0
+                 else f":green[{tr('practice.ok')}]")
+        st.markdown(f"{badge}　{escape(item.explanation(lang()))}")
+        if item.points > 0 and item.tip(lang()):
+            st.caption(tr("practice.tip", tip=item.tip(lang())))
+
+
+def render_transcript(result: AnalysisResult | None) -> None:
+    """The transcript with rubric hits, NG phrases and fillers highlighted."""
+    st.markdown(f"**{tr('practice.transcript')}**")
+    pieces = practice.transcript_pieces(result)
+    if not pieces:
+        st.caption(tr("practice.empty_transcript"))
+        return
+    st.markdown("".join(f":{HIGHLIGHT[p.kind]}-background[{escape(p.text)}]" if p.kind
+                        else escape(p.text) for p in pieces))
+    st.caption(tr("practice.legend"))
+
+
+def result_charts(result: AnalysisResult, baseline: Baseline | None, *,
+                  explain: bool = True) -> bool:
+    """Pitch, pace and pauses of one answer (with headings and captions when ``explain``);
+    False when there was nothing to draw."""
+    shown = False
+    pitch = charts.pitch_chart(result, baseline, lang=lang())
+    if pitch is not None:
+        if explain:
+            st.markdown(f"**{tr('practice.pitch')}**")
+        st.altair_chart(pitch, width="stretch")
+        if explain:
+            st.caption(tr("practice.pitch_caption" if baseline else "practice.pitch_no_baseline"))
+        shown = True
+    pace = charts.pace_chart(result, baseline, lang=lang())
+    if pace is not None:
+        if explain:
+            st.markdown(f"**{tr('practice.pace')}**　"
+                        + tr("practice.unit_morae", value=result.metrics.morae_per_s_span))
+        st.altair_chart(pace, width="stretch")
+        if explain:
+            low, high = charts.good_range("pace")
+            st.caption(tr("practice.pace_caption", low=low or 0, high=high or 0))
+        shown = True
+    pauses = charts.pauses_chart(result, lang=lang())
+    if pauses is not None:
+        if explain:
+            st.markdown(f"**{tr('practice.pauses')}**")
+        st.altair_chart(pauses, width="stretch")
+        if explain:
+            st.caption(tr("practice.pauses_caption"))
+        shown = True
+    return shown
+
+
+def render_feedback(fb: practice.AttemptFeedback) -> None:
+    """One attempt's feedback, whatever its status (a retry when it was not analysed)."""
+    a, result = fb.attempt, fb.result
+    if not analysis_state(a, retry_key=f"retry_{a.id}") or result is None:
+        return
+    cols = st.columns(3)
+    cols[0].metric(tr("practice.score"), tr("practice.score_value", score=a.score))
+    if result.score is not None:
+        s = result.score
+        if s.content_max:
+            cols[1].metric(tr("practice.content"), tr(
+                "practice.points_of", points=f"{s.content or 0:g}", max=f"{s.content_max:g}"))
+        cols[2].metric(tr("practice.delivery"), tr(
+            "practice.points_of", points=f"{s.delivery or 0:g}", max=f"{s.delivery_max or 0:g}"))
+    mark = int(fb.verdict.pass_mark or 0)
+    if fb.verdict.passed:
+        st.success(tr("practice.passed", mark=mark))
+    else:
+        st.warning(tr("practice.not_passed", mark=mark))
+    render_breakdown(result)
+    render_transcript(result)
+    result_charts(result, fb.baseline)
+    if fb.turn is not None:
+        with st.expander(tr("practice.model_answer")):
+            st.write(fb.turn.model_answer)
+    st.caption(tr("practice.engine", engine=a.engine or "", version=a.analysis_version or ""))

@@ -1,5 +1,7 @@
 """AppTest of the practice, calibration and progress pages, through the router, signed in as
-staff. The slow tests run the REAL analysis (real Whisper, no mocks)."""
+staff. The slow tests run the REAL analysis (real Whisper, no mocks). Interface texts are
+looked up in the string catalogue (``core.i18n.t``); stored results are the demo's, as stored
+before the typed contract (schema 1)."""
 
 from __future__ import annotations
 
@@ -10,17 +12,22 @@ import soundfile as sf
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
+from analysis.calibration_text import CALIBRATION_SENTENCE
 from core import storage
 from core.config import get_settings
+from core.i18n import t
 from core.models import Attempt, AttemptKind, AttemptStatus, Comment, Review
-from services import practice
+from services import catalogue
+from services.analysis_result import read
+from tests.analysis.test_result import stored_v1
 from tests.conftest import ROOT
+from ui.widgets import escape
 
 DATA = ROOT / "tests" / "data"
 TIMEOUT = 300  # first use renders the customer's voice and loads Whisper on a busy machine
-SUBMIT = "この応答を提出して採点する"
-RETRY = "もう一度採点する"
-REFUSED_ATTEMPT = "この練習記録を表示する権限がありません。"
+SUBMIT = t("practice.submit")
+RETRY = t("practice.retry")
+REFUSED_ATTEMPT = t("practice.not_allowed")
 
 
 def wav_bytes(name: str) -> bytes:
@@ -74,15 +81,17 @@ def staff(make_user):
 @pytest.mark.slow
 def test_staff_answers_a_scenario_and_sees_score_transcript_and_next_turn(practice_env, staff,
                                                                            session):
+    scenario = catalogue.catalogue()["late_delivery"]
     at = open_app(staff)
     assert not at.exception, at.exception
-    assert at.title[0].value == "ロールプレイ練習"
+    assert at.title[0].value == t("page.practice")
     shown = texts(at)
-    assert "土鍋セット" in shown  # the situation
-    assert "5,000 円までの返金" in shown  # the authority limit
-    assert "昨日届くはずだったのに" in shown  # the customer's line as text …
-    if "お客様の声を聞く" in [b.label for b in at.button]:  # not synthesised yet: first use
-        button(at, "お客様の声を聞く").click().run()
+    assert "土鍋セット" in scenario.situation and "土鍋セット" in shown  # the situation
+    assert t("practice.authority", yen="5,000") in shown  # the authority limit
+    assert "昨日届くはずだったのに" in scenario.turn("t1").customer  # the customer's line …
+    assert "昨日届くはずだったのに" in shown  # … as text …
+    if t("practice.voice_play") in [b.label for b in at.button]:  # not synthesised: first use
+        button(at, t("practice.voice_play")).click().run()
         assert not at.exception, at.exception
     assert at.get("audio")  # … and as audio (offline TTS, cached)
 
@@ -93,21 +102,24 @@ def test_staff_answers_a_scenario_and_sees_score_transcript_and_next_turn(practi
     [attempt] = attempts(session)
     assert attempt.status == AttemptStatus.done, attempt.error
     assert storage.recording_path(attempt.audio_path).is_file()
-    assert at.metric[0].label == "得点"
-    assert at.metric[0].value == f"{attempt.score} 点"
-    assert "もう一歩（合格点 80 点）" in [w.value for w in at.warning]
+    result = read(attempt.result)
+    assert at.metric[0].label == t("practice.score")
+    assert at.metric[0].value == t("practice.score_value", score=attempt.score)
+    assert t("practice.not_passed", mark=80) in [w.value for w in at.warning]
     shown = texts(at)
-    assert "**文字起こし**" in shown
+    assert f"**{t('practice.transcript')}**" in shown
     assert "規則ですので" in attempt.transcript and "規則ですので" in shown
-    assert "「お詫び」に当たる言葉が見つかりませんでした。" in shown  # the breakdown …
-    assert "ヒント:" in shown  # … with its tips
+    apology = next(d for d in result.breakdown if d.key == "required:apology")
+    assert apology.points > 0 and escape(apology.explanation_ja) in shown  # the breakdown …
+    assert t("practice.tip", tip=apology.tip_ja) in shown  # … with its tips
     assert len(at.get("vega_lite_chart")) >= 3  # pitch, pace, pauses
-    # No apology: the branch goes to the angrier customer, whose line is shown next.
-    assert attempt.next_turn_id == "t2_angry"
-    assert "まず謝るのが筋じゃないですか" in shown
-    button(at, "次の場面へ進む").click().run()
+    # 「規則ですので」「できません」: the brushed-off customer, angrier, asks for a supervisor.
+    assert attempt.next_turn_id == "t2_rebuffed"
+    assert "責任者の方に代わってください" in scenario.turn("t2_rebuffed").customer
+    assert "責任者の方に代わってください" in shown
+    button(at, t("practice.next_turn")).click().run()
     assert not at.exception, at.exception
-    assert at.subheader[0].value == "2 回目のお客様の発言"
+    assert at.subheader[0].value == t("practice.turn_n", n=2)
     assert at.audio_input and SUBMIT in [b.label for b in at.button]
 
 
@@ -129,8 +141,7 @@ def test_failed_analysis_keeps_the_attempt_and_retry_works(practice_env, staff, 
     [attempt] = attempts(session)
     assert attempt.status == AttemptStatus.failed and attempt.error
     assert storage.recording_path(attempt.audio_path).is_file()
-    assert "採点できませんでした。録音は保存されているので、もう一度採点できます。" in [
-        e.value for e in at.error]
+    assert t("practice.failed") in [e.value for e in at.error]
 
     monkeypatch.delenv("DOJO_WHISPER_MODEL_DIR")
     get_settings.cache_clear()
@@ -138,8 +149,8 @@ def test_failed_analysis_keeps_the_attempt_and_retry_works(practice_env, staff, 
     assert not at.exception, at.exception
     [again] = attempts(session)
     assert again.id == attempt.id and again.status == AttemptStatus.done, again.error
-    assert at.metric[0].value == f"{again.score} 点"
-    assert not [e for e in at.error if "採点できませんでした" in e.value]
+    assert at.metric[0].value == t("practice.score_value", score=again.score)
+    assert t("practice.failed") not in [e.value for e in at.error]
 
 
 def test_submitting_without_a_recording_asks_for_one(practice_env, staff, session):
@@ -147,7 +158,7 @@ def test_submitting_without_a_recording_asks_for_one(practice_env, staff, sessio
     button(at, SUBMIT).click().run()
     assert not at.exception, at.exception
     assert attempts(session) == []
-    assert "録音するか、音声ファイルを選んでから提出してください。" in [w.value for w in at.warning]
+    assert t("practice.need_audio") in [w.value for w in at.warning]
 
 
 def test_broken_scenario_file_does_not_break_the_catalogue(practice_env, staff, tmp_path,
@@ -157,11 +168,13 @@ def test_broken_scenario_file_does_not_break_the_catalogue(practice_env, staff, 
     (folder / "late_delivery.toml").write_bytes(
         (ROOT / "scenarios" / "data" / "late_delivery.toml").read_bytes())
     (folder / "broken.toml").write_text('id = "broken"\n[[turns\n', encoding="utf-8")
-    monkeypatch.setattr(practice, "SCENARIOS_DIR", folder)
+    monkeypatch.setattr(catalogue, "SCENARIOS_DIR", folder)
     at = open_app(staff)
     assert not at.exception, at.exception
-    assert "読み込めなかったシナリオファイルがあります（1 件）" in at.warning[0].value
-    assert at.selectbox(key="pr_scenario").options == ["お届けの遅れ — 今夜使いたかった土鍋（★1）"]
+    assert at.warning[0].value == t("practice.catalogue_errors", n=1)
+    late = catalogue.catalogue()["late_delivery"]
+    assert at.selectbox(key="pr_scenario").options == [
+        t("practice.option", title=late.title, difficulty=late.difficulty)]
     assert at.audio_input  # the valid scenario is ready to practise
 
 
@@ -187,11 +200,11 @@ def test_staff_cannot_open_another_persons_attempt_by_query_param(practice_env, 
     # The owner opens the same link and sees it (a recording without speech).
     at = open_app(suzuki, query={"attempt": str(theirs.id)}, scenario=None)
     assert not at.error
-    assert "音声が検出できませんでした" in [w.value for w in at.warning]
+    assert t("practice.no_speech") in [w.value for w in at.warning]
     assert at.get("audio")
     # Nonsense ids are "not found", not a crash.
     at = open_app(sato, query={"attempt": "abc"}, scenario=None)
-    assert [e.value for e in at.error] == ["練習記録が見つかりません。"]
+    assert [e.value for e in at.error] == [t("practice.not_found")]
 
 
 # --------------------------------------------------------------------------- calibration
@@ -200,17 +213,18 @@ def test_staff_cannot_open_another_persons_attempt_by_query_param(practice_env, 
 @pytest.mark.slow
 def test_calibration_records_a_baseline(practice_env, staff, session):
     at = open_app(staff, page="app_pages/calibrate.py", scenario=None)
-    assert at.title[0].value == "声の基準づくり"
-    assert "過ごしやすい一日" in at.subheader[0].value
-    assert "まだ基準がありません" in at.info[0].value
+    assert at.title[0].value == t("page.calibrate")
+    assert at.subheader[0].value == CALIBRATION_SENTENCE
+    assert at.info[0].value == t("calibrate.none")
     at.audio_input[0].set_value(("c.wav", wav_bytes("calibration_neutral.flac"), "audio/wav")).run()
-    button(at, "この録音で基準をつくる").click().run()
+    button(at, t("calibrate.submit")).click().run()
     assert not at.exception, at.exception
     [cal] = attempts(session)
     assert cal.kind == AttemptKind.calibration and cal.status == AttemptStatus.done, cal.error
     labels = {m.label: m.value for m in at.metric}
-    assert labels["いつもの声の高さ"].endswith("Hz")
-    assert labels["いつもの速さ"].endswith("モーラ/秒")
+    baseline = read(cal.result).metrics
+    assert labels[t("calibrate.f0")] == t("practice.unit_hz", value=baseline.f0_median_hz)
+    assert labels[t("calibrate.pace")] == t("practice.unit_morae", value=baseline.morae_per_s_span)
 
 
 # --------------------------------------------------------------------------- progress
@@ -220,11 +234,10 @@ def test_progress_shows_trends_best_and_new_feedback_that_opening_marks_seen(
         practice_env, staff, make_user, session):
     trainer = make_user("coach", role="trainer", team="東京")
     first = _stored_attempt(session, staff, status=AttemptStatus.done, score=58, passed=False,
-                            result={"score": 58, "morae_per_s_span": 8.0, "no_speech": False,
-                                    "transcript": "でも規則ですので"},
+                            result=stored_result(58, morae_per_s_span=8.0),
                             transcript="でも規則ですので")
     _stored_attempt(session, staff, status=AttemptStatus.done, score=84, passed=True,
-                    result={"score": 84, "morae_per_s_span": 6.3})
+                    result=stored_result(84, morae_per_s_span=6.3))
     session.add(Review(attempt_id=first.id, trainer_id=trainer.id, score_override=65,
                        reason="最初のお詫びは良かったです。"))
     session.add(Comment(attempt_id=first.id, author_id=trainer.id, at_seconds=1.0,
@@ -233,23 +246,25 @@ def test_progress_shows_trends_best_and_new_feedback_that_opening_marks_seen(
 
     at = open_app(staff, page="app_pages/progress.py", scenario=None)
     assert not at.exception, at.exception
-    assert at.title[0].value == "わたしの成長"
-    assert "新着 2 件" in at.subheader[0].value
+    assert at.title[0].value == t("page.progress")
+    assert t("progress.feedback_count_new", n=2) in at.subheader[0].value
     shown = texts(at)
-    assert "最初のお詫びは良かったです。" in shown and "トレーナーの採点: 65 点" in shown
+    assert "最初のお詫びは良かったです。" in shown
+    assert t("progress.feedback_override", score=65) in shown
     assert len(at.get("vega_lite_chart")) >= 2  # scores and a delivery measure
     best = at.dataframe[0].value
-    assert list(best.iloc[0]) == ["お届けの遅れ — 今夜使いたかった土鍋", 84, 2, "✅"]
+    title = catalogue.catalogue()["late_delivery"].title
+    assert list(best.iloc[0]) == [title, 84, 2, "✅"]
 
-    open_buttons = [b for b in at.button if b.label == "開いて既読にする"]
+    open_buttons = [b for b in at.button if b.label == t("progress.feedback_open")]
     assert len(open_buttons) == 2
     open_buttons[0].click().run()
     assert not at.exception, at.exception
     session.expire_all()
     assert all(r.seen_by_trainee_at is not None for r in session.exec(select(Review)).all())
     assert all(c.seen_by_trainee_at is not None for c in session.exec(select(Comment)).all())
-    assert at.title[0].value == "ロールプレイ練習"  # opened on the practice page
-    assert at.metric[0].value == "58 点"
+    assert at.title[0].value == t("page.practice")  # opened on the practice page
+    assert at.metric[0].value == t("practice.score_value", score=58)
 
 
 def test_other_roles_cannot_open_the_practice_pages(app_env, make_user):
@@ -258,13 +273,13 @@ def test_other_roles_cannot_open_the_practice_pages(app_env, make_user):
         at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=30)
         at.session_state["user_id"] = trainer.id
         at.run()
-        assert at.error[0].value == "このページを表示する権限がありません。"
+        assert at.error[0].value == t("app.refused")
         assert not at.audio_input
 
 
 def test_pages_render_in_english(practice_env, staff, make_user, session):
     done = _stored_attempt(session, staff, status=AttemptStatus.done, score=84, passed=True,
-                           result=json_result(), transcript="申し訳ございません")
+                           result=stored_result(84), transcript="申し訳ございません")
     failed = _stored_attempt(session, staff, status=AttemptStatus.failed, error="壊れています")
     for page, query in (("app_pages/progress.py", None), ("app_pages/calibrate.py", None),
                         (None, {"attempt": str(done.id)}), (None, {"attempt": str(failed.id)})):
@@ -278,22 +293,35 @@ def test_pages_render_in_english(practice_env, staff, make_user, session):
         if page:
             at.switch_page(page).run()
         assert not at.exception, (page, query, at.exception)
-    assert at.error[0].value.startswith("The answer could not be scored.")
-    assert [b.label for b in at.button][:1] == ["Score again"]
+    assert at.error[0].value == t("practice.failed", "en")
+    assert [b.label for b in at.button][:1] == [t("practice.retry", "en")]
 
 
-def json_result() -> dict:
-    """A small but complete analysis result (as Result.to_dict() writes it)."""
-    return {
-        "no_speech": False, "duration_s": 3.0, "transcript": "申し訳ございません",
-        "speech_regions": [[0.2, 2.8]], "pauses": [], "filler_spans": [],
-        "f0_contour": {"times_s": [0.3, 0.35], "hz": [220.0, 225.0]},
-        "morae_per_s_span": 6.0, "score": 84, "passed": True, "pass_mark": 80,
-        "content_score": 60, "content_max": 70, "delivery_score": 24, "delivery_max": 30,
-        "rubric": [{"id": "apology", "label": "お詫び", "found": True, "span": [0, 9]}],
-        "ng_phrases": [], "baseline": {"f0_median_hz": 210.0, "morae_per_s_span": 6.2},
-        "breakdown": [{"key": "required:empathy", "category": "content", "points": 10,
-                       "max_points": 10, "explanation_ja": "「共感」がありません。",
-                       "tip_ja": "お気持ちを受け止めましょう。"}],
-        "engine": "faster-whisper", "analysis_version": "1.0.0",
-    }
+def stored_result(score: int, **changes) -> dict:
+    """The demo's stored apology answer (schema 1, as stored before the typed contract), with
+    ``score`` judged against the pass mark 80 it was scored with."""
+    return stored_v1()["answer_apology_baseline"] | changes | {
+        "score": float(score), "passed": score >= 80, "pass_mark": 80.0}
+
+
+def test_results_stored_before_the_typed_contract_render(practice_env, staff, session):
+    """Every demo result of today's shape opens on the practice page with its feedback."""
+    for name, old in stored_v1().items():
+        done = old["no_speech"] is False and old["score"] is not None
+        attempt = _stored_attempt(
+            session, staff, status=AttemptStatus.done if done else AttemptStatus.no_speech,
+            result=old, score=int(old["score"]) if done else None,
+            passed=old["passed"] if done else None, transcript=old["transcript"])
+        at = open_app(staff, query={"attempt": str(attempt.id)}, scenario=None)
+        assert not at.exception, (name, at.exception)
+        if not done:
+            assert t("practice.no_speech") in [w.value for w in at.warning]
+            continue
+        assert at.metric[0].value == t("practice.score_value", score=int(old["score"]))
+        verdict = "practice.passed" if old["passed"] else "practice.not_passed"
+        assert t(verdict, mark=int(old["pass_mark"])) in [
+            e.value for e in (*at.success, *at.warning)], name
+        shown = texts(at)
+        missing = [i["explanation_ja"] for i in old["breakdown"] if escape(i["explanation_ja"]) not in shown]
+        assert missing == [], name
+        assert len(at.get("vega_lite_chart")) >= 2, name

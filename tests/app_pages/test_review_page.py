@@ -1,5 +1,6 @@
 """AppTest of the trainer's pages: review (queue, one recording, override, comments), team
-progress (CSV of exactly the rows shown) and agreement; refusals for other teams and roles."""
+progress (CSV of exactly the rows shown) and agreement; refusals for other teams and roles.
+Interface texts of the review page are looked up in the string catalogue (``core.i18n.t``)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ from streamlit.testing.v1 import AppTest
 
 from core.access import viewer_for
 from core.audit import Action
+from core.i18n import t
 from core.models import AuditLog, Comment, Review
 from services import review
 from tests.conftest import ROOT
 from tests.services.test_review import make_attempt
 
-REFUSED_ATTEMPT = "この録音を表示する権限がありません（担当チームのスタッフの録音だけを開けます）。"
-SAVE = "評価を保存してレビュー済みにする"
+REFUSED_ATTEMPT = t("review.refused_attempt")
+SAVE = t("review.save")
 
 
 @pytest.fixture
@@ -60,20 +62,20 @@ def test_trainer_reviews_overrides_with_reason_and_comments_at_a_time(session, p
     make_attempt(session, people["yamamoto"], score=40)  # another team: never in this queue
     at = page("review", people["trainer"])
     assert not at.exception
-    assert at.title[0].value == "レビュー"
+    assert at.title[0].value == t("page.review")
     counts = {m.label: m.value for m in at.metric}
-    assert counts["件数"] == "1" and counts["未レビュー"] == "1"
-    assert list(at.dataframe[0].value["スタッフ"]) == ["佐藤"]
+    assert counts[t("review.count_total")] == "1" and counts[t("review.count_unreviewed")] == "1"
+    assert list(at.dataframe[0].value[t("review.person")]) == ["佐藤"]
 
     # open it from the queue: the URL carries ?attempt= and the view is audited once
-    button(at, "レビューする").click().run()
+    button(at, t("review.open")).click().run()
     assert at.query_params["attempt"] == str(a.id)
     assert not at.error
     assert at.get("audio")
     assert len(audit_rows(session, Action.view_attempt, a.id)) == 1
 
     # play the second segment: the player starts at its start, the comment form follows
-    button(at, "▶ 0:04").click().run()
+    button(at, t("review.play_from", t="0:04")).click().run()
     assert at.get("audio")[0].proto.start_time == 4
     assert at.number_input(key=f"rv_c_at_{a.id}").value == pytest.approx(4.6)
 
@@ -83,11 +85,11 @@ def test_trainer_reviews_overrides_with_reason_and_comments_at_a_time(session, p
     at.checkbox(key=f"rv_corr_{a.id}_empathy").check()
     button(at, SAVE).click().run()
     assert not at.exception and not at.error
-    assert "評価を保存しました" in at.success[0].value
+    assert at.success[0].value == t("review.saved")
     # a comment at a time in the recording
     at.number_input(key=f"rv_c_at_{a.id}").set_value(4.6)
     at.text_area(key=f"rv_c_text_{a.id}").input("ここで一拍おくと落ち着いて聞こえます")
-    button(at, "コメントを追加").click().run()
+    button(at, t("review.comment_add")).click().run()
     assert not at.error
     assert any("ここで一拍" in m.value for m in at.markdown)
 
@@ -107,9 +109,9 @@ def test_trainer_reviews_overrides_with_reason_and_comments_at_a_time(session, p
     assert next(f for f in fb if f.kind == "comment").at_seconds == 4.6
 
     # back in the queue it counts as reviewed and overridden
-    button(at, "一覧に戻る").click().run()
+    button(at, t("review.back")).click().run()
     counts = {m.label: m.value for m in at.metric}
-    assert (counts["レビュー済み"], counts["点数を修正"]) == ("1", "1")
+    assert (counts[t("review.count_reviewed")], counts[t("review.count_overridden")]) == ("1", "1")
 
 
 def test_override_without_reason_is_refused_with_a_message(session, people):
@@ -117,7 +119,7 @@ def test_override_without_reason_is_refused_with_a_message(session, people):
     at = page("review", people["trainer"], attempt=a.id)
     at.number_input(key=f"rv_override_{a.id}").set_value(90)
     button(at, SAVE).click().run()
-    assert [e.value for e in at.error] == ["点数を修正するときは、理由を入力してください。"]
+    assert [e.value for e in at.error] == [t("review.err_reason_required")]
     session.expire_all()
     assert session.exec(select(Review)).all() == []
 
@@ -138,7 +140,7 @@ def test_trainer_of_another_team_cannot_open_the_attempt_by_url(session, people)
     router.switch_page("app_pages/review.py")
     router.query_params["attempt"] = str(a.id)
     router.run()
-    assert router.title[0].value == "レビュー"
+    assert router.title[0].value == t("page.review")
     assert [e.value for e in router.error] == [REFUSED_ATTEMPT]
     assert not router.get("audio")
     # a number that is no attempt gets the same refusal (no probing for ids)
@@ -149,10 +151,35 @@ def test_trainer_of_another_team_cannot_open_the_attempt_by_url(session, people)
     assert not ok.error and ok.get("audio")
 
 
+def test_review_page_shows_a_stored_demo_result_of_today(session, people):
+    """A result stored before the typed contract (schema 1) opens with everything it holds."""
+    from services.analysis_result import format_seconds
+    from tests.analysis.test_result import stored_v1
+    from ui.widgets import escape
+
+    old = stored_v1()["answer_apology_baseline"]
+    a = make_attempt(session, people["sato"], score=int(old["score"]))
+    a.result, a.passed = old, old["passed"]
+    session.add(a)
+    session.commit()
+    at = page("review", people["trainer"], attempt=a.id)
+    assert not at.exception and not at.error, at.exception
+    assert at.caption[0].value == t("review.pass_mark", mark=int(old["pass_mark"]))
+    labels = [b.label for b in at.button]
+    for seg in old["segments"]:
+        assert t("review.play_from", t=format_seconds(seg["start"])) in labels
+    shown = "\n".join(m.value for m in at.markdown)
+    assert all(escape(i["explanation_ja"]) in shown for i in old["breakdown"])
+    assert {m.label for m in at.metric} >= {t("review.metric_pace"), t("review.metric_f0")}
+    assert len(at.get("vega_lite_chart")) >= 2  # what the trainee saw
+    for g in old["rubric"]:
+        assert at.checkbox(key=f"rv_corr_{a.id}_{g['id']}") is not None
+
+
 def test_staff_typing_the_review_url_is_refused(session, people):
     a = make_attempt(session, people["sato"], score=65)
     at = page("review", people["sato"], attempt=a.id)
-    assert at.error[0].value == "このページを表示する権限がありません。"
+    assert at.error[0].value == t("app.refused")
     assert not at.get("audio")
 
 

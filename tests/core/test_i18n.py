@@ -11,7 +11,7 @@ KEY_USE = re.compile(r"""\b(?:tr|t)\(\s*f?["']([a-z_0-9]+\.[a-z_0-9.]+)["']""")
 
 
 def _used_keys():
-    for folder in ("app_pages", "core"):
+    for folder in ("app_pages", "core", "ui"):
         for path in (ROOT / folder).rglob("*.py"):
             for key in KEY_USE.findall(path.read_text(encoding="utf-8")):
                 yield path.relative_to(ROOT), key

@@ -119,10 +119,10 @@ VOICE_SCENARIO = "late_delivery"
 PRERENDER = """
 import sys
 from core.config import get_settings
-from services.practice import load_scenarios
+from services.catalogue import catalogue as load_catalogue
 from scenarios.voice import render_turn
 cache = get_settings().voice_cache_dir
-catalogue = load_scenarios()
+catalogue = load_catalogue()
 first = min(catalogue, key=lambda s: (s.difficulty, s.id))
 render_turn(first, first.turn(first.start), cache)
 journey = catalogue[sys.argv[1]]

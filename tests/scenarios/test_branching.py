@@ -188,3 +188,33 @@ def test_next_turn_is_total_on_shipped_turns(scenario, turn):
             assert nxt in ids and nxt in turn.targets()
 
     check()
+
+
+# --- the branch an analysed answer takes (the rubric result itself) --------------------------
+
+
+def _answer(found=(), missed=(), ng=(), promised_yen=None, limit=5000):
+    from analysis.amounts import YenAmount
+    from analysis.rubric_match import GroupResult, RubricResult
+
+    amounts = []
+    if promised_yen is not None:
+        amounts = [YenAmount(promised_yen, f"{promised_yen}円", (0, 5), promised=True,
+                             over_limit=promised_yen > limit)]
+    return RubricResult(
+        required=[GroupResult(g, g, True) for g in found] + [GroupResult(g, g, False) for g in missed],
+        ng=[GroupResult(g, g, True) for g in ng] + [GroupResult("but", "but", False)],
+        amounts=amounts, max_refund_yen=limit,
+    )
+
+
+def test_next_turn_after_reads_the_rubric_result():
+    from scenarios.branching import next_turn_after
+
+    t = _turn(RULES)
+    assert next_turn_after(t, _answer(missed=["apology"], promised_yen=8000)) == "over"
+    assert next_turn_after(t, _answer(found=["apology"], promised_yen=3000, ng=["blame"])) == "ng_any"
+    assert next_turn_after(t, _answer(found=["empathy", "proposal"], missed=["apology"])) == "no_apology"
+    assert next_turn_after(t, _answer(found=["apology", "empathy", "proposal"])) == "calm"
+    assert next_turn_after(t, _answer(found=["apology", "empathy"], missed=["proposal"])) == "neutral"
+    assert next_turn_after(_turn([]), _answer(found=["apology"])) is None

@@ -1,5 +1,6 @@
-"""services.practice: store first, analyse (real pipeline, real Whisper), retry, access, baseline,
-branching, progress and demo seeding."""
+"""services.practice, .calibration, .progress, .catalogue: store first, analyse (real pipeline,
+real Whisper), retry, access, baseline, branching, progress, the verdict of record, and demo
+seeding."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ import pytest
 import soundfile as sf
 from sqlmodel import select
 
+from analysis.result import AnalysisResult
 from core import storage
 from core.access import viewer_for
 from core.config import get_settings
 from core.models import Attempt, AttemptKind, AttemptStatus, Comment, Review
-from services import practice
+from services import calibration, catalogue, practice, progress
+from services.analysis_result import read, verdict
+from tests.analysis.test_result import stored_v1
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"
@@ -38,7 +42,7 @@ def silence_wav(seconds: float = 2.0) -> bytes:
 
 @pytest.fixture
 def scenario():
-    return practice.load_scenarios()["late_delivery"]
+    return catalogue.catalogue()["late_delivery"]
 
 
 @pytest.fixture
@@ -96,7 +100,8 @@ def test_silence_is_no_speech_not_a_score(session, staff, scenario):
     done = practice.analyse_attempt(attempt.id)
     assert done.status == AttemptStatus.no_speech
     assert done.score is None and done.transcript is None
-    assert done.result["no_speech"] is True
+    result = read(done.result)
+    assert result.no_speech and result.transcript is None and result.score is None
 
 
 @pytest.mark.slow
@@ -124,8 +129,8 @@ def test_broken_model_setting_fails_then_retry_succeeds(session, staff, scenario
     assert 0 <= done.score <= 100 and done.passed is False
     assert done.engine == "faster-whisper" and len(done.model_sha256) == 64
     assert done.analysis_version
-    # The rude answer has no apology: the scenario's first rule sends the call to t2_angry.
-    assert done.next_turn_id == "t2_angry"
+    # The rude answer hides behind the rules: the customer, brushed off, asks for a supervisor.
+    assert done.next_turn_id == "t2_rebuffed"
 
 
 # --------------------------------------------------------------------------- access
@@ -148,7 +153,7 @@ def test_staff_cannot_open_another_persons_attempt(session, make_user, scenario)
         practice.get_attempt_for(session, sato, 9999)
     # Lists only ever hold the viewer's own attempts.
     assert practice.run_attempts(session, suzuki, "run1") == []
-    assert practice.progress_for(session, suzuki).rows == []
+    assert progress.progress_for(session, suzuki).rows == []
 
 
 def test_only_staff_submit(session, make_user, scenario):
@@ -164,62 +169,89 @@ def test_only_staff_submit(session, make_user, scenario):
 @pytest.mark.usefixtures("practice_env")
 def test_baseline_from_calibration_is_used_by_the_next_practice(session, staff,
                                                                  scenario):
-    assert practice.current_baseline(session, staff.id) is None
+    assert calibration.current_baseline(session, staff.id) is None
     cal = practice.submit_calibration(session, viewer=staff,
                                       data=(DATA / "calibration_neutral.flac").read_bytes(),
                                       filename="cal.flac")
     assert cal.kind == AttemptKind.calibration
     cal = practice.analyse_attempt(cal.id)
     assert cal.status == AttemptStatus.done, cal.error
-    assert practice.usable_calibration(cal)
-    baseline = practice.current_baseline(session, staff.id)
+    assert calibration.usable_calibration(cal)
+    baseline = calibration.current_baseline(session, staff.id)
     assert baseline is not None
     assert 150 < baseline.f0_median_hz < 400  # a female TTS voice
     assert 4 < baseline.morae_per_s_span < 9
 
     answer = practice.analyse_attempt(submit(session, staff, scenario,
                                              wav_bytes("answer_rude.flac")).id)
-    assert answer.result["baseline"] == pytest.approx(
-        {"f0_median_hz": baseline.f0_median_hz, "morae_per_s_span": baseline.morae_per_s_span})
-    keys = {item["key"] for item in answer.result["breakdown"]}
+    result = read(answer.result)
+    assert result.baseline == baseline
+    keys = {item.key for item in result.breakdown}
     assert {"pitch_vs_usual", "pace_vs_usual"} <= keys
     # A failed later calibration does not replace the baseline.
     bad = practice.submit_calibration(session, viewer=staff, data=b"garbage", filename="c.wav")
     assert practice.analyse_attempt(bad.id).status == AttemptStatus.failed
-    assert practice.current_baseline(session, staff.id) == baseline
+    assert calibration.current_baseline(session, staff.id) == baseline
 
 
-def _groups(found: dict[str, bool]) -> list[dict]:
-    return [{"id": k, "found": v} for k, v in found.items()]
+def _answer(found: dict[str, bool]) -> AnalysisResult:
+    """A stored answer (schema 1, as the demo stored it) whose required groups are ``found``."""
+    d = stored_v1()["answer_rude_no_baseline"]
+    d["rubric"] = [{"id": k, "label": k, "found": v} for k, v in found.items()]
+    d["ng_phrases"] = []
+    return read(d)
 
 
-def test_branch_is_chosen_from_the_result(scenario):
+def test_branch_is_chosen_from_the_rubric_result(scenario):
     t1 = scenario.turn("t1")
-    no_apology = {"rubric": _groups({"apology": False, "empathy": True, "confirm_question": True})}
-    apology = {"rubric": _groups({"apology": True, "empathy": False, "confirm_question": False})}
+    no_apology = _answer({"apology": False, "empathy": True, "confirm_question": True})
+    apology = _answer({"apology": True, "empathy": False, "confirm_question": False})
     assert practice.choose_next_turn(t1, no_apology) == "t2_angry"
     assert practice.choose_next_turn(t1, apology) == "t2_order"
     t2 = scenario.turn("t2_order")
-    both = {"rubric": _groups({"repeat_back": False, "proposal": True, "next_step": True})}
-    one = {"rubric": _groups({"repeat_back": True, "proposal": True, "next_step": False})}
+    both = _answer({"repeat_back": False, "proposal": True, "next_step": True})
+    one = _answer({"repeat_back": True, "proposal": True, "next_step": False})
     assert practice.choose_next_turn(t2, both) == "t3_calm"
     assert practice.choose_next_turn(t2, one) == "t3_doubt"
     assert practice.choose_next_turn(scenario.turn("t3_calm"), both) is None  # the call ends
+    assert practice.choose_next_turn(t1, read(stored_v1()["silence"])) is None
+
+
+def test_practice_run_moves_through_the_turns(scenario):
+    run = practice.PracticeRun()
+    assert run.current_turn(scenario).id == scenario.start and run.step == 1
+    first_run, widgets = run.run_id, run.recorder
+    run.answered(7)
+    assert run.attempt_id == 7
+    run.go_to("t2_angry")
+    assert (run.turn_id, run.attempt_id, run.step, run.run_id) == ("t2_angry", None, 2, first_run)
+    assert run.recorder == widgets + 1  # fresh answer widgets for the new turn
+    run.answered(8)
+    run.answer_again()
+    assert (run.turn_id, run.attempt_id, run.step) == ("t2_angry", None, 2)
+    run.turn_id = "no_such_turn"  # the scenario file changed under the trainee
+    assert run.current_turn(scenario).id == scenario.start and run.run_id != first_run
+    other = catalogue.catalogue()["billing_error"]
+    assert run.current_turn(other).id == other.start and run.scenario_id == "billing_error"
 
 
 # --------------------------------------------------------------------------- lists and progress
 
 
-def _done(session, viewer, scenario_id, score, days_ago=0, **metrics) -> Attempt:
+def _done(session, viewer, scenario_id, score, days_ago=0, *, pass_mark=80.0, **metrics) -> Attempt:
+    """An analysed answer stored as the demo stores one (schema 1), with ``score`` judged
+    against ``pass_mark`` at scoring time."""
     from datetime import timedelta
 
     from core.models import utcnow
 
+    result = stored_v1()["answer_apology_baseline"] | metrics
+    result |= {"score": float(score), "passed": score >= pass_mark, "pass_mark": pass_mark}
     relative, sha = storage.save_recording(viewer.id, b"x", suffix=".wav")
     a = Attempt(user_id=viewer.id, kind=AttemptKind.practice, run_id="r", scenario_id=scenario_id,
                 scenario_version=1, turn_id="t1", audio_path=relative, audio_sha256=sha,
-                status=AttemptStatus.done, score=score, passed=score >= 80,
-                result={"score": score, **metrics}, created_at=utcnow() - timedelta(days=days_ago))
+                status=AttemptStatus.done, score=score, passed=score >= pass_mark,
+                result=result, created_at=utcnow() - timedelta(days=days_ago))
     session.add(a)
     session.commit()
     return a
@@ -248,7 +280,7 @@ def test_broken_scenario_file_is_reported_and_the_rest_still_listed(session, sta
     (folder / "late_delivery.toml").write_bytes(
         (ROOT / "scenarios" / "data" / "late_delivery.toml").read_bytes())
     (folder / "broken.toml").write_text('id = "broken"\nversion = "x"\n[[turns\n', encoding="utf-8")
-    monkeypatch.setattr(practice, "SCENARIOS_DIR", folder)
+    monkeypatch.setattr(catalogue, "SCENARIOS_DIR", folder)
     view = practice.list_catalogue(session, staff)
     assert [e.scenario.id for e in view.entries] == ["late_delivery"]
     assert len(view.errors) == 1 and "broken.toml" in str(view.errors[0])
@@ -266,74 +298,67 @@ def test_progress_rows_trends_best_and_feedback(session, staff, make_user):
                         text="ここで一拍おきましょう。"))
     session.commit()
 
-    data = practice.progress_for(session, staff)
-    assert [r["score"] for r in data.rows] == [55, 82]  # oldest first
-    assert [r["morae_per_s_span"] for r in data.rows] == [8.1, 6.4]
-    assert len(data.best) == 1 and data.best[0]["best_score"] == 82
-    assert data.best[0]["passed"] is True and data.best[0]["attempts"] == 2
+    data = progress.progress_for(session, staff)
+    assert [r.score for r in data.rows] == [55, 82]  # oldest first
+    assert [r.metrics["morae_per_s_span"] for r in data.rows] == [8.1, 6.4]
+    assert len(data.best) == 1 and data.best[0].best_score == 82
+    assert data.best[0].passed is True and data.best[0].attempts == 2
     assert {f.kind for f in data.feedback} == {"review", "comment"}
     assert all(f.new for f in data.feedback)
 
-    practice.mark_feedback_seen(session, staff, first.id)
-    assert not any(f.new for f in practice.progress_for(session, staff).feedback)
+    progress.mark_feedback_seen(session, staff, first.id)
+    assert not any(f.new for f in progress.progress_for(session, staff).feedback)
     other = viewer_for(session, make_user("suzuki", team="東京"))
-    assert practice.progress_for(session, other).feedback == []
+    assert progress.progress_for(session, other).feedback == []
     with pytest.raises(PermissionError):
-        practice.mark_feedback_seen(session, other, first.id)
+        progress.mark_feedback_seen(session, other, first.id)
 
-    from ui import charts
 
-    assert charts.scores_chart(data.rows).to_dict()
-    for metric in practice.TREND_METRICS:
-        if metric != "score":
-            assert charts.metric_chart(data.rows, metric, title=metric).to_dict()
+def test_passed_is_the_verdict_stored_at_scoring_time(session, staff, monkeypatch):
+    """A later change of the pass mark never changes whether an earlier answer passed."""
+    from analysis import score
+
+    old_mark = _done(session, staff, "late_delivery", 72, days_ago=3, pass_mark=70.0)
+    assert verdict(old_mark) == verdict(old_mark, read(old_mark.result))
+    assert (verdict(old_mark).passed, verdict(old_mark).pass_mark) == (True, 70.0)
+    bands = dict(score.load_bands()) | {"pass_mark": 90}
+    monkeypatch.setattr(score, "load_bands", lambda *a, **k: bands)  # today's bands: stricter
+    view = practice.list_catalogue(session, staff)
+    assert view.get("late_delivery").done  # passed once, against the mark of its day
+    data = progress.progress_for(session, staff)
+    assert [(r.passed, r.pass_mark) for r in data.rows] == [(True, 70.0)]
+    assert data.best[0].passed is True
+    # A trainer's score is judged against the same stored mark.
+    assert verdict(old_mark, score_override=69).passed is False
+    assert verdict(old_mark, score_override=70).passed is True
 
 
 # --------------------------------------------------------------------------- feedback text
 
 
 def test_transcript_pieces_highlight_hits_ng_and_fillers():
-    result = {
+    result = stored_v1()["answer_rude_no_baseline"] | {
         "transcript": "えーと、でも規則ですので、申し訳ございません。",
         "rubric": [{"id": "apology", "label": "お詫び", "found": True, "span": [13, 22]},
                    {"id": "empathy", "label": "共感", "found": False, "span": None}],
         "ng_phrases": [{"id": "rules", "label": "規則", "found": True, "span": [6, 12]}],
         "filler_spans": [[0, 3]],
     }
-    pieces = practice.transcript_pieces(result)
+    pieces = practice.transcript_pieces(read(result))
     assert "".join(p.text for p in pieces) == result["transcript"]
     kinds = {(p.text, p.kind) for p in pieces if p.kind}
     assert kinds == {("えーと", "filler"), ("規則ですので", "ng"), ("申し訳ございません", "hit")}
-    assert practice.transcript_pieces({"transcript": None}) == []
+    assert practice.transcript_pieces(read(stored_v1()["silence"])) == []
 
 
 def test_stage_labels_and_trend_labels_exist():
-    from core.i18n import catalogue
+    from core.i18n import catalogue as strings
 
-    keys = [*practice.STAGE_KEYS.values(), *practice.TREND_METRICS.values()]
-    assert [k for k in keys if k not in catalogue()] == []
+    keys = [*practice.STAGE_KEYS.values(), *progress.TREND_METRICS.values()]
+    assert [k for k in keys if k not in strings()] == []
     from analysis.pipeline import STAGES
 
     assert set(STAGES) == set(practice.STAGE_KEYS)
-
-
-def test_charts_of_a_result_with_and_without_baseline():
-    from ui import charts
-
-    result = {
-        "duration_s": 4.0, "speech_regions": [[0.3, 1.5], [1.9, 3.6]],
-        "pauses": [{"start": 1.5, "end": 1.9, "duration_s": 0.4}],
-        "f0_contour": {"times_s": [0.3, 0.35, 0.4, 2.0, 2.05], "hz": [210, 215, None, 190, 200]},
-        "morae_per_s_span": 6.2,
-    }
-    assert charts.good_range("pace") == (5.0, 7.0)
-    for baseline in (None, {"f0_median_hz": 200.0, "morae_per_s_span": 6.0}):
-        assert charts.pitch_chart(result, baseline).to_dict()
-        assert charts.pace_chart(result, baseline).to_dict()
-    assert charts.pauses_chart(result).to_dict()
-    low, high = charts.pitch_band({"f0_median_hz": 200.0, "morae_per_s_span": 6.0})
-    assert low < 200 < high
-    assert charts.pitch_chart({"f0_contour": {"times_s": [], "hz": []}}) is None
 
 
 # --------------------------------------------------------------------------- demo
@@ -343,24 +368,25 @@ def test_charts_of_a_result_with_and_without_baseline():
 @pytest.mark.usefixtures("practice_env")
 def test_demo_seed_creates_really_analysed_attempts(session, monkeypatch):
     from core.models import User
+    from demo import practice as demo_practice
     from demo.seed import seed_demo
 
     # The same code path with the shortest clip for the answers, to keep the test quick.
-    monkeypatch.setitem(practice.DEMO_CLIPS, "apology", "answer_rude.flac")
-    monkeypatch.setitem(practice.DEMO_CLIPS, "calibration", "answer_rude.flac")
+    monkeypatch.setitem(demo_practice.DEMO_CLIPS, "apology", "answer_rude.flac")
+    monkeypatch.setitem(demo_practice.DEMO_CLIPS, "calibration", "answer_rude.flac")
 
     assert seed_demo(session) is True
     attempts = session.exec(select(Attempt)).all()
     practice_rows = [a for a in attempts if a.kind == AttemptKind.practice]
-    assert len(practice_rows) == len(practice.DEMO_ATTEMPTS)
+    assert len(practice_rows) == len(demo_practice.DEMO_ATTEMPTS)
     assert all(a.status == AttemptStatus.done for a in attempts), [a.error for a in attempts]
     assert all(Path(storage.recording_path(a.audio_path)).is_file() for a in attempts)
     sato = session.exec(select(User).where(User.username == "sato")).one()
     viewer = viewer_for(session, sato)
-    assert practice.current_baseline(session, sato.id) is not None
-    assert len(practice.progress_for(session, viewer).rows) == 3
+    assert calibration.current_baseline(session, sato.id) is not None
+    assert len(progress.progress_for(session, viewer).rows) == 3
     # Calibrated demo staff are scored against their baseline; the others without one.
-    with_baseline = {a.user_id for a in practice_rows if a.result.get("baseline")}
+    with_baseline = {a.user_id for a in practice_rows if read(a.result).baseline is not None}
     assert sato.id in with_baseline
     yamamoto = session.exec(select(User).where(User.username == "yamamoto")).one()
     assert yamamoto.id not in with_baseline

@@ -350,14 +350,15 @@ def test_feedback_goes_from_new_to_seen(session, people):
     assert [f.new for f in review.feedback_for_trainee(session, sato) if f.kind == "review"] == [True]
 
 
-def test_practice_module_uses_these_feedback_functions(session, people):
-    practice = pytest.importorskip("services.practice")
+def test_progress_module_uses_these_feedback_functions(session, people):
+    from services import progress
+
     a = make_attempt(session, people["sato"])
     review.add_comment(session, V(session, people["trainer"]), a.id, at_seconds=1.0, text="良い")
     session.commit()
     sato = V(session, people["sato"])
-    assert [f.text for f in practice.feedback_for(session, sato)] == ["良い"]
-    practice.mark_feedback_seen(session, sato, a.id)
+    assert [f.text for f in progress.feedback_for(session, sato)] == ["良い"]
+    progress.mark_feedback_seen(session, sato, a.id)
     session.expire_all()
     assert session.exec(select(Comment)).one().seen_by_trainee_at is not None
 
@@ -499,11 +500,13 @@ def test_no_wellbeing_data_in_progress(session, people):
 
 
 def test_seed_demo_reviews_demo_attempts(session, people):
-    review.seed_demo(session, {"trainer": people["trainer"]})  # no attempts: nothing happens
+    from demo import review as demo_review
+
+    demo_review.seed_demo(session, {"trainer": people["trainer"]})  # no attempts: nothing happens
     assert session.exec(select(Review)).all() == []
     a = make_attempt(session, people["sato"], score=60)
     b = make_attempt(session, people["suzuki"], score=70)
-    review.seed_demo(session, {"trainer": people["trainer"]})
+    demo_review.seed_demo(session, {"trainer": people["trainer"]})
     session.commit()
     reviews = session.exec(select(Review)).all()
     assert {r.attempt_id for r in reviews} == {a.id, b.id}
@@ -520,3 +523,47 @@ def test_chart_builders(session, people):
     assert "佐藤" in chart.to_json()
     row = agreement.AgreementRow("late_delivery", 3, 2, 2 / 3, 15.0, 5.0, [], 1)
     assert "お届けの遅れ" in agreement.agreement_chart([row], {"late_delivery": "お届けの遅れ"}).to_json()
+
+
+# --- the typed result and the verdict of record ------------------------------------------
+
+
+def test_attempt_view_reads_the_result_once_as_typed_attributes(session, people):
+    a = make_attempt(session, people["sato"], score=65, empathy=False)
+    view = review.get_attempt_for_review(session, V(session, people["trainer"]), a.id)
+    assert [s.start_s for s in view.result.segments] == [0.3, 4.6]
+    assert view.result.metrics.f0_median_hz == 212.0
+    assert (view.verdict.passed, view.verdict.pass_mark) == (False, 80.0)
+    rows = {r.id: r for r in view.rubric_rows()}  # the turn's groups as the scenario has them
+    assert rows["apology"].good is True and rows["empathy"].good is False
+    assert all(r.kind in ("required", "ng") for r in rows.values())
+
+
+def test_team_pass_rate_judges_overrides_against_the_stored_pass_mark(session, people, monkeypatch):
+    from analysis import score
+
+    a = make_attempt(session, people["sato"], score=65)
+    trainer = V(session, people["trainer"])
+    review.save_review(session, trainer, a.id, score_override=82, reason="十分です")
+    session.commit()
+    bands = dict(score.load_bands()) | {"pass_mark": 90}  # today's bands are stricter
+    monkeypatch.setattr(score, "load_bands", lambda *a, **k: bands)
+    person = next(p for p in tp.team_progress(session, trainer, catalogue=CATALOGUE).people
+                  if p.user_id == people["sato"].id)
+    assert person.pass_rate == 1.0  # 82 against the 80 it was scored with
+    assert [(pt.score, pt.passed, pt.pass_mark) for pt in person.trend] == [(82, True, 80.0)]
+
+
+def test_queue_filters_from_the_widgets():
+    from datetime import date
+
+    d1, d2 = date(2026, 11, 1), date(2026, 11, 9)
+    f = review.QueueFilters.from_widgets(user_id=None, scenario_id=None, scores=(0, 100), dates=(),
+                                         failed_only=False, status="all")
+    assert (f.min_score, f.max_score, f.date_from, f.date_to) == (None, None, None, None)
+    f = review.QueueFilters.from_widgets(user_id=3, scenario_id="x", scores=(40, 100), dates=(d1,),
+                                         failed_only=True, status="reviewed")
+    assert (f.min_score, f.max_score, f.date_from, f.date_to) == (40, 100, d1, None)
+    f = review.QueueFilters.from_widgets(user_id=None, scenario_id=None, scores=(0, 100),
+                                         dates=(d1, d2), failed_only=False, status="all")
+    assert (f.date_from, f.date_to) == (d1, d2)
