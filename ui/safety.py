@@ -100,3 +100,87 @@ def demo_password_visible() -> bool:
     """The demo password is shown on the login page in demo mode, to a visitor on this
     computer only."""
     return get_settings().demo_mode and is_local_visitor()
+
+
+# --- after a temporary password: the person sets their own ------------------------------------
+
+PENDING_CHANGE = "pw_change_pending"  # {"user_id", "since", "admin_reset", "notice"}
+PENDING_SECONDS = 600  # the change form stays valid this long after the temporary login
+RESET_NOTICE = "pw_reset_notice"  # shown once, after signing in
+
+
+def start_password_change(result) -> None:
+    """Remember (server side, in this browser session) that ``result.user`` proved a password
+    that must be changed; the login form shows the change form next."""
+    import time
+
+    notice = result.reset_notice
+    st.session_state[PENDING_CHANGE] = {
+        "user_id": result.user.id, "since": time.monotonic(),
+        "admin_reset": result.user.admin_reset_at is not None,
+        "notice": (notice.last, notice.count) if notice else None,
+    }
+
+
+def remember_reset_notice(result) -> None:
+    if result.reset_notice is not None:
+        st.session_state[RESET_NOTICE] = (result.reset_notice.last, result.reset_notice.count)
+
+
+def show_reset_notice(lang: str) -> None:
+    """The notice that an admin reset the password (once per sign-in)."""
+    _warn_reset(st.session_state.pop(RESET_NOTICE, None), lang)
+
+
+def _warn_reset(notice, lang: str) -> None:
+    from core.clock import format_local
+
+    if notice:
+        last, count = notice
+        st.warning(t("security.reset_notice", lang, when=format_local(last), n=count),
+                   icon=":material/shield_person:")
+
+
+def password_change_form(session_factory, lang: str) -> int | None:
+    """The change form after a temporary (or admin-required) password. Returns the user id
+    once the new password is set (the caller signs them in), else None. An expired pending
+    change goes back to the login form."""
+    import time
+
+    from core import auth
+    from core.config import get_settings
+    from core.errors import Refusal
+    from core.i18n import t as tr_
+
+    pending = st.session_state.get(PENDING_CHANGE)
+    if not pending:
+        return None
+    if time.monotonic() - pending["since"] > PENDING_SECONDS:
+        st.session_state.pop(PENDING_CHANGE, None)
+        return None
+    _warn_reset(pending.get("notice"), lang)
+    st.subheader(tr_("security.change_heading", lang))
+    st.info(tr_("security.change_required" if pending["admin_reset"]
+                else "security.change_required_admin", lang))
+    with st.form("password_change"):
+        new = st.text_input(tr_("security.new_password", lang), type="password",
+                            help=tr_("security.change_help", lang,
+                                     n=get_settings().password_min_length))
+        again = st.text_input(tr_("security.new_password_again", lang), type="password")
+        submitted = st.form_submit_button(tr_("security.change_submit", lang), type="primary")
+    if not submitted:
+        return None
+    if new != again:
+        st.error(tr_("password.mismatch", lang))
+        return None
+    try:
+        with session_factory() as s:
+            auth.change_own_password(s, pending["user_id"], new)
+            s.commit()
+    except Refusal as e:
+        st.error(tr_(e.key, lang, **e.values))
+        return None
+    st.session_state.pop(PENDING_CHANGE, None)
+    if pending.get("notice"):
+        st.session_state[RESET_NOTICE] = pending["notice"]  # told again once signed in
+    return pending["user_id"]
