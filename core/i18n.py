@@ -55,4 +55,13 @@ def t(key: str, lang: str = "ja", /, **values: object) -> str:
     """
     entry = catalogue()[key]
     text = entry.get(lang) or entry["ja"]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(**{k: t(v, lang) if isinstance(v, Key) else v for k, v in values.items()})
+
+
+class Key(str):
+    """A value that is itself a catalogue key: :func:`t` puts its text in ``lang`` in its place
+    (e.g. the name of the field in a refusal: ``Refusal("valid.too_long", field=Key(...))``)."""
+
+    __slots__ = ()

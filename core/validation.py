@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from core.errors import Refusal
+from core.i18n import Key
 
 # Column limits (core/models.py) and free-text limits, in characters.
 USERNAME_MAX = 100
@@ -90,7 +91,7 @@ def username(value: object, *, error: type[Refusal] = ValidationError) -> str:
     look-alike is refused), 1–100 characters.
     """
     raw = _as_str(value, error, "username")
-    value = strip_controls(unicodedata.normalize("NFKC", raw)).strip().lower()
+    value = unicodedata.normalize("NFKC", raw).strip().lower()  # controls: refused below
     if not value:
         raise error("valid.username_empty")
     if len(value) > USERNAME_MAX:
@@ -147,9 +148,9 @@ def password(value: object, *, error: type[Refusal] = ValidationError) -> str:
     return raw
 
 
-def _field(key: str) -> str:
-    """The i18n key naming a field in messages (``valid.field_<key>``)."""
-    return f"valid.field_{key}"
+def _field(key: str) -> Key:
+    """The i18n key naming a field in messages (``valid.field_<key>``), translated by ``t``."""
+    return Key(f"valid.field_{key}")
 
 
 # --- CSV uploads -----------------------------------------------------------------------------
