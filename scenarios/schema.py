@@ -256,6 +256,10 @@ class Branch(_Model):
     otherwise: bool = False
     goto: Id | None = None
     end: bool = False
+    hangs_up: bool = Field(
+        default=False,
+        description="With end = true: the customer ends the call (it fails whatever the scores).",
+    )
     why: str = Field(
         default="",
         description="Shown in the feedback when this rule chose the next turn: what the answer "
@@ -267,6 +271,8 @@ class Branch(_Model):
     def _check(self) -> Branch:
         if (self.goto is None) == (not self.end):
             raise ValueError('a branch needs exactly one of `goto = "<turn id>"` or `end = true`')
+        if self.hangs_up and not self.end:
+            raise ValueError("`hangs_up = true` goes with `end = true` (the customer ends the call)")
         conditions = bool(self.if_missing or self.if_found or self.if_ng or self.if_over_authority)
         if self.otherwise and conditions:
             raise ValueError("`otherwise = true` cannot be combined with other conditions")

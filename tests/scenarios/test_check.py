@@ -399,3 +399,17 @@ def test_english_texts_for_every_ui_text():
                 assert bool(b.why_en) == bool(b.why), (s.id, t.id, b.goto)
             for text in (t.goal_en, *t.hints_en, t.mood_en, s.summary_en):
                 assert not any("\u3040" <= ch <= "\u30ff" for ch in text), (s.id, t.id, text)
+
+
+def test_a_hang_up_ends_the_call(raw):
+    raw["turns"][1]["branches"] = [{"if_missing": ["apology"], "end": True, "hangs_up": True},
+                                   {"otherwise": True, "goto": "t2_calm"}]
+    s = Scenario.model_validate(raw)
+    rule = s.turn("t2_angry").branch_for(found=set(), missed={"apology"}, ng_found=set(),
+                                         over_authority=False)
+    assert rule is not None and rule.hangs_up and rule.end
+    raw["turns"][1]["branches"][0] = {"if_missing": ["apology"], "goto": "t2_calm", "hangs_up": True}
+    assert "hangs_up" in _errors(raw)[0][1]
+    # shipped: brushed off and never apologised to, the customer hangs up
+    t = CATALOGUE["late_delivery"].turn("t2_rebuffed")
+    assert any(b.hangs_up and b.if_missing == ("apology",) for b in t.branches)
