@@ -184,7 +184,8 @@ class AppServer:
             return ""
 
 
-def _start_app(name: str, data_dir: Path, cache: Path, database_url: str = "") -> AppServer:
+def _start_app(name: str, data_dir: Path, cache: Path, database_url: str = "", *,
+               script: str = "streamlit_app.py", env_extra: dict | None = None) -> AppServer:
     data_dir.mkdir(parents=True, exist_ok=True)
     # The fresh data directory borrows the shared caches (model assembled once, voices once).
     for sub in ("models", "voices"):
@@ -193,7 +194,7 @@ def _start_app(name: str, data_dir: Path, cache: Path, database_url: str = "") -
             link.symlink_to(cache / sub, target_is_directory=True)
     port = _free_port()
     log = OUT / f"server-{name}-{os.getpid()}.log"
-    env = _base_env(data_dir, database_url)
+    env = _base_env(data_dir, database_url) | (env_extra or {})
     with open(log, "wb") as out:
         # The backgrounded command is streamlit itself (cwd=ROOT, no shell), so the PID is its;
         # a new session makes it a process-group leader, so the whole group can be stopped.
@@ -201,7 +202,7 @@ def _start_app(name: str, data_dir: Path, cache: Path, database_url: str = "") -
             [
                 str(VENV_BIN / "streamlit"),
                 "run",
-                "streamlit_app.py",
+                script,  # app.py: the st.App with the login-cookie routes (make run)
                 "--server.headless",
                 "true",
                 "--server.port",
