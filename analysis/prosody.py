@@ -18,10 +18,12 @@ from itertools import pairwise
 
 import numpy as np
 
+from analysis.audio import SAMPLE_RATE
 from analysis.vad import (
+    F0_MAX_HZ,
+    F0_MIN_HZ,
     LONG_PAUSE_S,
     MIN_PAUSE_S,
-    SAMPLE_RATE,
     SILENCE_FLOOR_DBFS,
     Pause,
     Region,
@@ -31,8 +33,6 @@ from analysis.vad import (
     pauses as find_pauses,
 )
 
-F0_MIN_HZ = 65.0  # below the lowest male speaking voice
-F0_MAX_HZ = 600.0  # a 400 Hz ceiling mis-tracked a high voice (366 Hz median)
 PYIN_FRAME = 512  # two periods of F0_MIN_HZ at 16 kHz (2 × 246 samples, next power of two)
 PYIN_HOP = 320  # 20 ms
 PYIN_RESOLUTION = 0.2  # st per bin; Viterbi cost grows with bins²; 0.25 lost low-voice frames

@@ -14,7 +14,8 @@ from itertools import pairwise
 import numpy as np
 import webrtcvad
 
-SAMPLE_RATE = 16000
+from analysis.audio import SAMPLE_RATE
+
 VAD_MODE = 3
 VAD_FRAME_S = 0.03  # WebRTC accepts 10, 20 or 30 ms frames; 30 ms is the most reliable.
 DITHER_DBFS = -70.0
@@ -31,8 +32,9 @@ MIN_VOICED_S = 0.2
 MIN_PEAK_DBFS = -55.0
 MIN_DYNAMIC_RANGE_DB = 3.0  # white noise: < 1 dB; speech at 5 dB SNR: ~6 dB
 VOICING_NACF = 0.5
-F0_MIN_HZ = 65.0
-F0_MAX_HZ = 600.0
+# The pitch range of a speaking voice (also what analysis.prosody tracks)
+F0_MIN_HZ = 65.0  # below the lowest male speaking voice
+F0_MAX_HZ = 600.0  # a 400 Hz ceiling mis-tracked a high voice (366 Hz median)
 
 Region = tuple[float, float]
 
