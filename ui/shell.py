@@ -89,9 +89,10 @@ def go_to(url: str) -> None:
 
 def _cookie_token() -> str | None:
     try:
-        return st.context.cookies.get(sessions.COOKIE)
+        token = st.context.cookies.get(sessions.COOKIE)
     except Exception:  # noqa: BLE001 - no browser request (AppTest): no cookie
         return None
+    return token if isinstance(token, str) else None  # AppTest's context is no real request
 
 
 def _start_session(s, user: User) -> str:

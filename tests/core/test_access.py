@@ -1,9 +1,11 @@
-"""Every access rule, with its negative cases."""
+"""Every access rule, with its negative cases. The rules that read the database run on SQLite
+and on PostgreSQL (``session`` here is on ``any_db_env``)."""
 
 from datetime import date, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
+from streamlit.testing.v1 import AppTest
 
 from core import access
 from core.access import Viewer, viewer_for
@@ -19,6 +21,15 @@ from core.models import (
     User,
     utcnow,
 )
+
+
+@pytest.fixture
+def session(any_db_env):
+    """Overrides the SQLite-only ``session`` (and so ``make_user``): SQLite and PostgreSQL."""
+    from core.db import get_engine
+
+    with Session(get_engine(), expire_on_commit=False) as s:
+        yield s
 
 
 @pytest.fixture
@@ -74,12 +85,58 @@ def test_nobody_opens_unknown_pages_and_anonymous_opens_nothing():
     assert not any(access.may_open(None, p.key) for p in access.PAGES)
 
 
-def test_every_page_file_exists_and_guards_itself():
+@pytest.mark.parametrize("spec", access.PAGES, ids=lambda spec: spec.key)
+def test_every_page_guards_itself_when_opened_directly(app_env, spec):
+    """A page's script run on its own, by nobody signed in, shows the login form and nothing
+    of the page (the guard is the page's first call, not the router's menu)."""
+    from core.i18n import t
     from tests.conftest import ROOT
 
-    for spec in access.PAGES:
-        source = (ROOT / spec.path).read_text(encoding="utf-8")
-        assert f'require_page("{spec.key}")' in source, spec.path
+    at = AppTest.from_file(str(ROOT / spec.path), default_timeout=60).run()
+    assert not at.exception, spec.key
+    assert not at.title  # nothing of the page
+    assert [w.label for w in at.text_input] == [t("login.username"), t("login.password")]
+
+
+def test_the_system_viewer_manages_users_and_reads_no_audit_log():
+    assert access.can_manage_users(access.SYSTEM)
+    assert not access.can_read_audit_log(access.SYSTEM)
+    assert not access.can_submit_checkin(access.SYSTEM)
+    assert not access.can_see_wellbeing_aggregates(access.SYSTEM)
+    assert not access.can_manage_users(Viewer(id=0, role=Role.hr, username="system"))
+
+
+def test_own_checkins_attempts_and_one_on_one_requests(session, people):
+    sato, suzuki = people["sato"], people["suzuki"]
+    mine = CheckIn(user_id=sato.id, week_start=date(2026, 11, 23), who5=[3] * 5, who5_raw=15,
+                   who5_pct=60)
+    session.add(mine)
+    session.commit()
+    assert access.can_see_checkin(v(session, sato), mine)
+    for name in ("suzuki", "trainer", "hr", "admin"):
+        assert not access.can_see_checkin(v(session, people[name]), mine), name
+    assert not access.can_see_checkin(Viewer(id=sato.id, role=Role.hr), mine)  # no longer staff
+    a = _attempt(session, sato)
+    assert access.can_attach_attempt(v(session, sato), a)
+    assert not access.can_attach_attempt(v(session, suzuki), a)
+    assert not access.can_attach_attempt(v(session, people["hr"]), a)
+    flag = _flag(session, sato)
+    assert access.can_request_one_on_one(v(session, sato))
+    assert access.can_request_one_on_one(v(session, sato), flag)
+    assert not access.can_request_one_on_one(v(session, suzuki), flag)  # not her flag
+    for name in ("trainer", "hr", "admin"):
+        assert not access.can_request_one_on_one(v(session, people[name])), name
+        assert not access.can_give_consent(v(session, people[name])), name
+    assert access.can_give_consent(v(session, sato))
+
+
+def test_incident_views_are_audited_for_all_but_the_reporter(session, people):
+    inc = Incident(reporter_id=people["sato"].id, occurred_on=date(2026, 11, 20), kind="threats",
+                   description="…")
+    session.add(inc)
+    session.commit()
+    assert not access.is_audited_incident_view(v(session, people["sato"]), inc)
+    assert access.is_audited_incident_view(v(session, people["hr"]), inc)
 
 
 def test_staff_see_only_their_own_attempts(session, people):
