@@ -37,8 +37,11 @@ def _friendly_default() -> bool:
     """Friendly page in production under a real server; tests (AppTest, no runtime) and
     development see the exception itself."""
     from streamlit import runtime
+    from streamlit.runtime import Runtime
 
-    return get_settings().environment != "development" and runtime.exists()
+    # AppTest runs pages with a stand-in runtime (a mock): there the exception must surface.
+    real_server = runtime.exists() and type(runtime.get_instance()) is Runtime
+    return get_settings().environment != "development" and real_server
 
 
 def new_error_id() -> str:
