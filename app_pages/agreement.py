@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from services import agreement
-from ui import shell
+from ui import charts, shell
 
 viewer = shell.require_page("agreement")
 st.title(shell.tr("page.agreement"))
@@ -59,6 +59,6 @@ st.dataframe(table, hide_index=True, width="stretch")
 st.caption(shell.tr("agreement.signed_help"))
 
 st.subheader(shell.tr("agreement.chart"))
-chart = agreement.agreement_chart(rows, {r.scenario_id: title(r.scenario_id) for r in rows}, LANG)
+chart = charts.agreement_chart(rows, {r.scenario_id: title(r.scenario_id) for r in rows}, LANG)
 if chart is not None:
     st.altair_chart(chart)

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from services import team_progress as tp
-from ui import shell
+from ui import charts, shell
 
 viewer = shell.require_page("team")
 st.title(shell.tr("page.team"))
@@ -73,7 +73,7 @@ if not progress.people:
     st.stop()
 
 st.subheader(shell.tr("team.trends"))
-chart = tp.team_trend_chart(progress, LANG)
+chart = charts.team_trend_chart(progress, LANG)
 if chart is None:
     st.caption(shell.tr("team.no_scores"))
 else:

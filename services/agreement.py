@@ -1,20 +1,18 @@
 """Agreement between the machine and the trainers: per scenario, how often and how far trainers
 overrode the automatic score and which rubric groups they corrected, so that a bad rubric rule
-or band shows. Aggregates only: no person and no trainer is named. No streamlit here (the
-Altair chart is built from plain data).
+or band shows. Aggregates only: no person and no trainer is named. No streamlit here (its chart is
+``ui.charts.agreement_chart``).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
 from core import access
 from core.access import Viewer
-from core.i18n import t
 from core.models import Attempt, AttemptKind, Review
 from services.analysis_result import read, rubric_groups
 
@@ -77,47 +75,3 @@ def agreement_by_scenario(session: Session, viewer: Viewer | None = None) -> lis
             corrections=with_corrections,
         ))
     return out
-
-
-
-# --- chart (Altair; plain data in, chart out) ----------------------------------------------
-
-
-def agreement_chart(rows: Sequence[AgreementRow], titles: Mapping[str, str] | None = None,
-                    lang: str = "ja"):
-    """Two bar charts side by side, one bar per scenario: the override rate (%), and the mean
-    signed difference override − auto (red when the machine scores too low, blue when too
-    high). None without rows."""
-    import altair as alt
-    import pandas as pd
-
-    if not rows:
-        return None
-    titles = titles or {}
-    df = pd.DataFrame([
-        {"scenario": titles.get(r.scenario_id, r.scenario_id),
-         "rate": round(100 * (r.override_rate or 0.0), 1),
-         "signed": round(r.mean_signed_diff or 0.0, 1),
-         "reviewed": r.reviewed}
-        for r in rows
-    ])
-    limit = max(10.0, float(df["signed"].abs().max()))
-    y = alt.Y("scenario:N", title=None, sort=list(df["scenario"]), axis=alt.Axis(labelLimit=320))
-    tooltip = [alt.Tooltip("scenario:N", title=t("agreement.col_scenario", lang)),
-               alt.Tooltip("reviewed:Q", title=t("agreement.col_reviewed", lang)),
-               alt.Tooltip("rate:Q", title=t("agreement.col_rate", lang)),
-               alt.Tooltip("signed:Q", title=t("agreement.col_signed", lang))]
-    height = max(60, 36 * len(df))
-    rate = alt.Chart(df).mark_bar(color="#4c78a8").encode(
-        x=alt.X("rate:Q", title=t("agreement.col_rate", lang), scale=alt.Scale(domain=[0, 100])),
-        y=y, tooltip=tooltip,
-    ).properties(height=height, width=260)
-    signed = alt.Chart(df).mark_bar().encode(
-        x=alt.X("signed:Q", title=t("agreement.col_signed", lang),
-                scale=alt.Scale(domain=[-limit, limit])),
-        y=alt.Y("scenario:N", sort=list(df["scenario"]), axis=None),
-        color=alt.condition("datum.signed > 0", alt.value("#e45756"), alt.value("#4c78a8")),
-        tooltip=tooltip,
-    ).properties(height=height, width=260)
-    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#888").encode(x="x:Q")
-    return alt.hconcat(rate, alt.layer(signed, zero))

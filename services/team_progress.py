@@ -4,7 +4,7 @@ where overridden), scenarios completed, pass rate and latest review; the custome
 trend chart.
 
 Access is decided by :mod:`core.access`; reviews are read through :mod:`services.review`. No
-wellbeing data here, and no streamlit (the Altair chart is built from plain data).
+wellbeing data here, and no streamlit (the trend chart is ``ui.charts.team_trend_chart``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from core import access, audit
 from core.access import Viewer
-from core.clock import as_utc, format_local, local_day_start, to_local
+from core.clock import as_utc, format_local, local_day_start
 from core.i18n import t
 from core.models import Attempt, AttemptStatus, Role, Team, User
 from services.analysis_result import read, verdict
@@ -258,35 +258,3 @@ def record_export(session: Session, viewer: Viewer, *, what: str, n_rows: int) -
         raise PermissionError("only trainers export team progress")
     audit.record(session, action=audit.Action.export_csv, actor_id=viewer.id,
                  actor_name=viewer.username, target_type=what, detail=f"rows={n_rows}")
-
-
-# --- chart (Altair; plain data in, chart out) ----------------------------------------------
-
-
-def team_trend_chart(progress: TeamProgress, lang: str = "ja"):
-    """Each person's scores over time (the trainer's score where overridden), one line per
-    person, with the pass mark. None when there is no score to draw."""
-    import altair as alt
-    import pandas as pd
-
-    data = [
-        {"when": to_local(pt.at).replace(tzinfo=None), "score": pt.score,
-         "person": p.display_name, "scenario": pt.scenario_id or ""}
-        for p in progress.people for pt in p.trend
-    ]
-    if not data:
-        return None
-    df = pd.DataFrame(data)
-    lines = alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("when:T", title=t("team.axis_date", lang)),
-        y=alt.Y("score:Q", title=t("team.axis_score", lang), scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("person:N", title=t("team.col_name", lang)),
-        tooltip=["person:N", "scenario:N", "score:Q",
-                 alt.Tooltip("when:T", format="%Y-%m-%d %H:%M")],
-    )
-    marks = sorted({pt.pass_mark for p in progress.people for pt in p.trend
-                    if pt.pass_mark is not None})  # the marks the points were judged against
-    rule = alt.Chart(pd.DataFrame({"mark": marks, "label": [t("team.pass_line", lang)] * len(marks)})
-                     ).mark_rule(color="#e45756", strokeDash=[5, 4]).encode(
-        y="mark:Q", tooltip=["label:N", "mark:Q"])
-    return alt.layer(rule, lines).properties(height=280)

@@ -8,7 +8,7 @@ come from ``analysis/bands.toml`` (the same numbers the score uses), never from 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -18,8 +18,11 @@ import pandas as pd
 from analysis.prosody import LONG_PAUSE_S
 from analysis.result import AnalysisResult
 from analysis.score import Baseline, load_bands
+from core.clock import to_local
 from core.i18n import t
+from services.agreement import AgreementRow
 from services.progress import ProgressRow
+from services.team_progress import TeamProgress
 from wellbeing.instruments import JOB_ITEMS
 from wellbeing.trends import K6_BUCKETS
 
@@ -200,6 +203,72 @@ def metric_chart(rows: Sequence[ProgressRow], metric: str, *, title: str,
             layers.append(alt.Chart(pd.DataFrame({"lo": [low], "hi": [high]})).mark_rect(
                 color=BAND_COLOUR, opacity=0.15).encode(y="lo:Q", y2="hi:Q"))
     return alt.layer(*layers, line).properties(height=200)
+
+
+# --- trainers: team progress and the machine's agreement with trainers -----------------------------
+
+
+def team_trend_chart(progress: TeamProgress, lang: str = "ja") -> alt.LayerChart | None:
+    """Each person's scores over time (the trainer's score where overridden), one line per
+    person, with the pass mark. None when there is no score to draw."""
+    data = [
+        {"when": to_local(pt.at).replace(tzinfo=None), "score": pt.score,
+         "person": p.display_name, "scenario": pt.scenario_id or ""}
+        for p in progress.people for pt in p.trend
+    ]
+    if not data:
+        return None
+    df = pd.DataFrame(data)
+    lines = alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("when:T", title=t("team.axis_date", lang)),
+        y=alt.Y("score:Q", title=t("team.axis_score", lang), scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("person:N", title=t("team.col_name", lang)),
+        tooltip=["person:N", "scenario:N", "score:Q",
+                 alt.Tooltip("when:T", format="%Y-%m-%d %H:%M")],
+    )
+    marks = sorted({pt.pass_mark for p in progress.people for pt in p.trend
+                    if pt.pass_mark is not None})  # the marks the points were judged against
+    rule = alt.Chart(pd.DataFrame({"mark": marks, "label": [t("team.pass_line", lang)] * len(marks)})
+                     ).mark_rule(color="#e45756", strokeDash=[5, 4]).encode(
+        y="mark:Q", tooltip=["label:N", "mark:Q"])
+    return alt.layer(rule, lines).properties(height=280)
+
+
+def agreement_chart(rows: Sequence[AgreementRow], titles: Mapping[str, str] | None = None,
+                    lang: str = "ja") -> alt.HConcatChart | None:
+    """Two bar charts side by side, one bar per scenario: the override rate (%), and the mean
+    signed difference override − auto (red when the machine scores too low, blue when too
+    high). None without rows."""
+    if not rows:
+        return None
+    titles = titles or {}
+    df = pd.DataFrame([
+        {"scenario": titles.get(r.scenario_id, r.scenario_id),
+         "rate": round(100 * (r.override_rate or 0.0), 1),
+         "signed": round(r.mean_signed_diff or 0.0, 1),
+         "reviewed": r.reviewed}
+        for r in rows
+    ])
+    limit = max(10.0, float(df["signed"].abs().max()))
+    y = alt.Y("scenario:N", title=None, sort=list(df["scenario"]), axis=alt.Axis(labelLimit=320))
+    tooltip = [alt.Tooltip("scenario:N", title=t("agreement.col_scenario", lang)),
+               alt.Tooltip("reviewed:Q", title=t("agreement.col_reviewed", lang)),
+               alt.Tooltip("rate:Q", title=t("agreement.col_rate", lang)),
+               alt.Tooltip("signed:Q", title=t("agreement.col_signed", lang))]
+    height = max(60, 36 * len(df))
+    rate = alt.Chart(df).mark_bar(color="#4c78a8").encode(
+        x=alt.X("rate:Q", title=t("agreement.col_rate", lang), scale=alt.Scale(domain=[0, 100])),
+        y=y, tooltip=tooltip,
+    ).properties(height=height, width=260)
+    signed = alt.Chart(df).mark_bar().encode(
+        x=alt.X("signed:Q", title=t("agreement.col_signed", lang),
+                scale=alt.Scale(domain=[-limit, limit])),
+        y=alt.Y("scenario:N", sort=list(df["scenario"]), axis=None),
+        color=alt.condition("datum.signed > 0", alt.value("#e45756"), alt.value("#4c78a8")),
+        tooltip=tooltip,
+    ).properties(height=height, width=260)
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#888").encode(x="x:Q")
+    return alt.hconcat(rate, alt.layer(signed, zero))
 
 
 # --- wellbeing: a person's own check-ins, HR trends (plain data in, chart out) -------------------

@@ -514,17 +514,6 @@ def test_seed_demo_reviews_demo_attempts(session, people):
     assert len(session.exec(select(Comment)).all()) == 2
 
 
-def test_chart_builders(session, people):
-    trainer = V(session, people["trainer"])
-    empty = tp.team_progress(session, trainer, catalogue=CATALOGUE)
-    assert tp.team_trend_chart(empty) is None and agreement.agreement_chart([]) is None
-    make_attempt(session, people["sato"], score=60)
-    chart = tp.team_trend_chart(tp.team_progress(session, trainer, catalogue=CATALOGUE))
-    assert "佐藤" in chart.to_json()
-    row = agreement.AgreementRow("late_delivery", 3, 2, 2 / 3, 15.0, 5.0, [], 1)
-    assert "お届けの遅れ" in agreement.agreement_chart([row], {"late_delivery": "お届けの遅れ"}).to_json()
-
-
 # --- the typed result and the verdict of record ------------------------------------------
 
 

@@ -91,3 +91,37 @@ def test_metric_chart_plots_one_measure_with_its_target_band():
     assert (band["lo"], band["hi"]) == charts.good_range("pace")
     assert [row["value"] for row in layer_data(spec, 1)] == [5.0, 6.0]
     assert charts.metric_chart(rows((55, 80.0)), "f0_sd_st", title="抑揚") is None
+
+
+def test_team_trend_chart_draws_each_persons_effective_scores_and_the_stored_pass_marks():
+    from services.team_progress import PersonProgress, TeamProgress, TrendPoint
+
+    start = datetime(2026, 11, 1, 0, 0).astimezone()
+
+    def person(name, *points):
+        trend = [TrendPoint(start + timedelta(days=i), score, score, "late", i, score >= mark, mark)
+                 for i, (score, mark) in enumerate(points)]
+        return PersonProgress(1, name, "東京", len(trend), trend, [], None, None, None)
+
+    progress = TeamProgress([(1, "東京")], [person("佐藤", (60, 80.0), (85, 80.0)),
+                                            person("鈴木", (72, 70.0))], [], [])
+    spec = charts.team_trend_chart(progress).to_dict()
+    assert sorted(row["mark"] for row in layer_data(spec, 0)) == [70.0, 80.0]
+    lines = layer_data(spec, 1)
+    assert [(row["person"], row["score"]) for row in lines] == [("佐藤", 60), ("佐藤", 85), ("鈴木", 72)]
+    assert spec["layer"][1]["encoding"]["color"]["field"] == "person"
+    assert charts.team_trend_chart(TeamProgress([], [person("佐藤")], [], [])) is None
+
+
+def test_agreement_chart_bars_the_override_rate_and_the_signed_difference():
+    from services.agreement import AgreementRow
+
+    rows = [AgreementRow("late_delivery", 3, 2, 2 / 3, 15.0, 5.0, [], 1),
+            AgreementRow("billing_error", 4, 1, 0.25, 8.0, -8.0, [], 0)]
+    spec = charts.agreement_chart(rows, {"late_delivery": "お届けの遅れ"}).to_dict()
+    rate, signed = spec["hconcat"][0], spec["hconcat"][1]["layer"][0]
+    data = spec["datasets"][spec["hconcat"][0]["data"]["name"]]
+    assert [(r["scenario"], r["rate"], r["signed"]) for r in data] == [
+        ("お届けの遅れ", 66.7, 5.0), ("billing_error", 25.0, -8.0)]
+    assert rate["encoding"]["x"]["field"] == "rate" and signed["encoding"]["x"]["field"] == "signed"
+    assert charts.agreement_chart([]) is None
