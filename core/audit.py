@@ -4,11 +4,16 @@ log is for those ``core.access.can_read_audit_log`` allows."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from core.access import Viewer, can_read_audit_log
+from core.clock import local_day_start
 from core.errors import NotAllowed
 from core.models import AuditLog
+from core.validation import strip_controls
 
 
 class Action:
@@ -55,8 +60,6 @@ def record(
     detail: str | None = None,
 ) -> AuditLog:
     """Add one audit row to ``session`` (committed with the caller's transaction)."""
-    from core.validation import strip_controls
-
     row = AuditLog(
         action=action,
         actor_id=actor_id,
@@ -105,12 +108,6 @@ def search(session: Session, viewer: Viewer, *, actor: str | None = None,
     For the admin's view: the detail of wellbeing actions (:data:`WELLBEING_ACTIONS`) is
     replaced by ``None`` (admins see that it happened, never what it said).
     """
-    from datetime import timedelta
-
-    from sqlalchemy import func
-
-    from core.clock import local_day_start
-
     if not can_read_audit_log(viewer):
         raise NotAllowed()
     stmt = select(AuditLog)

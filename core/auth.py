@@ -8,13 +8,16 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
-from core import audit
+from core import audit, validation
 from core.access import Viewer
 from core.clock import as_utc
 from core.config import Settings, get_settings
-from core.models import User, utcnow
+from core.models import AuditLog, User, utcnow
+from core.passwords import PasswordRefused, check_password, temporary_password
+from core.throttle import SUMMARY_EVERY, THROTTLE
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 _DUMMY_HASH = _hasher.hash("not a password")
@@ -64,8 +67,6 @@ RESET_NOTICE_DAYS = 7  # a reset by an admin is told at every login for this lon
 
 
 def _throttle_keys(settings: Settings, name: str, address: str | None):
-    from core.throttle import THROTTLE
-
     db = settings.resolved_database_url  # one count per database (and per process)
     by_addr = ((db, "address", address or "local"), settings.login_rate_limit_per_address)
     by_name = ((db, "username", name[:100]), settings.login_rate_limit_per_username)
@@ -83,8 +84,6 @@ def _failed(session: Session, settings: Settings, name: str, address: str | None
 
 def reset_notice(session: Session, user: User, now: datetime) -> ResetNotice | None:
     """The notice of an admin's reset, while it is recent (``RESET_NOTICE_DAYS``)."""
-    from core.models import AuditLog
-
     if user.admin_reset_at is None or as_utc(user.admin_reset_at) < now - timedelta(
             days=RESET_NOTICE_DAYS):
         return None
@@ -114,11 +113,6 @@ def authenticate(
     one typed name are also rate limited (:mod:`core.throttle`), unknown names included.
     Every outcome is written to the audit log. The caller commits.
     """
-    from sqlalchemy import or_, update
-
-    from core import validation
-    from core.throttle import SUMMARY_EVERY
-
     settings = settings or get_settings()
     now = as_utc(now) if now else utcnow()
     typed = validation.strip_controls(username if isinstance(username, str) else "")[:100]
@@ -207,8 +201,6 @@ def issue_temporary_password(session: Session, user: User, *, now: datetime | No
     say that an admin reset the password (:func:`reset_notice`). Returns the password, to be
     shown once to the admin (it is stored only as a hash). The caller audits and commits.
     """
-    from core.passwords import temporary_password
-
     password = temporary_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
@@ -229,8 +221,6 @@ def change_own_password(session: Session, user_id: int, new_password: str, *,
     must meet :mod:`core.passwords` and differ from the current one. Clears the flag, records
     ``password_changed`` (saying whether it follows an admin's reset) and ``login``.
     """
-    from core.passwords import PasswordRefused, check_password
-
     err = error or PasswordRefused
     user = session.get(User, user_id)
     if user is None or not user.active:

@@ -28,6 +28,7 @@ from core.i18n import t
 from demo.seed import seed_demo
 from scenarios.loader import load_catalogue
 from scenarios.voice import prerender_all
+from services import data_rights as dr
 from services.users import UserError, create_user, import_users_csv
 
 
@@ -86,8 +87,6 @@ def _prepare_model(_args) -> int:
 
 
 def _export_user(args) -> int:
-    from services import data_rights as dr
-
     init_db()
     try:
         with session_scope() as s:
@@ -104,8 +103,6 @@ def _export_user(args) -> int:
 
 
 def _erase_user(args) -> int:
-    from services import data_rights as dr
-
     init_db()
     try:
         with session_scope() as s:
@@ -128,11 +125,9 @@ def _erase_user(args) -> int:
 
 
 def _retention(_args) -> int:
-    from services.data_rights import retention_sweep
-
     init_db()
     with session_scope() as s:
-        report = retention_sweep(s)
+        report = dr.retention_sweep(s)
     for key, value in report.as_dict().items():
         print(f"{key}: {value}")
     return 0
