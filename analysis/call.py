@@ -66,8 +66,9 @@ def judge_call(
     for step, s in enumerate(scores, start=1):
         if s is not None and s < turn_min:
             reasons.append(_text(rule, "low_turn", step=step, score=f"{s:.0f}", **values))
-    if mean is not None and mean < mean_min:
-        reasons.append(_text(rule, "low_mean", **values))
+    all_scored = bool(scores) and all(s is not None for s in scores)
+    if complete and all_scored and mean is not None and mean < mean_min:
+        reasons.append(_text(rule, "low_mean", **values))  # the mean only of a finished call
     if reasons:  # a failure already decided stays decided, even with a turn still open
         return CallVerdict(mean, False, complete, turn_min, mean_min, tuple(reasons))
     missing = [i for i, s in enumerate(scores, start=1) if s is None]

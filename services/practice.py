@@ -84,7 +84,9 @@ class CatalogueEntry:
     scenario: Scenario
     attempts: int = 0
     best_score: int | None = None
-    passed: bool = False  # passed at least once (each attempt judged by services.analysis_result)
+    passed: bool = False  # a whole call passed at least once (services.calls: bands.toml [call])
+    calls: int = 0  # finished calls
+    passed_calls: int = 0
 
     @property
     def done(self) -> bool:
@@ -125,7 +127,12 @@ def list_catalogue(session: Session, viewer: Viewer, *,
         e.attempts += 1
         if a.status == AttemptStatus.done and a.score is not None:
             e.best_score = a.score if e.best_score is None else max(e.best_score, a.score)
-            e.passed = e.passed or bool(verdict(a).passed)
+    from services.calls import calls_by_scenario  # here: services.calls imports this module
+
+    for sid, stats in calls_by_scenario(session, viewer).items():
+        if sid in entries:  # progress counts calls, not turns
+            e = entries[sid]
+            e.calls, e.passed_calls, e.passed = stats.calls, stats.passed, stats.done
     return CatalogueView(list(entries.values()), list(catalogue.errors), catalogue.tags())
 
 

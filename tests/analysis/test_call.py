@@ -46,6 +46,7 @@ def test_unfinished_or_unscored_call_is_open_but_a_decided_failure_stays():
     assert judge_call([90, None], complete=True).passed is None
     assert judge_call([], complete=True).passed is None
     assert judge_call([20, None], complete=False).passed is False  # already failed
+    assert judge_call([70, 70], complete=False).passed is None  # the mean waits for the end
 
 
 def test_hang_up_fails_the_call():
