@@ -15,7 +15,7 @@ page would, and the bench waits until every one has its feedback. From the job r
 Page render time: the practice page (Streamlit AppTest, in this process = the web process) for
 another signed-in user, median of ``--renders`` runs, with no analysis running and again while
 the workers are busy with the burst (measured only while at least min(4, workers) analyses are
-running). Target: busy ≤ 1.5 × idle. ``--write`` puts the table into BENCHMARKS.md (section
+running; idle = before and after the burst). Target: busy ≤ 1.5 × idle. ``--write`` puts the table into BENCHMARKS.md (section
 "Background jobs").
 """
 
@@ -198,6 +198,7 @@ def run_config(workers: int, args, answer: bytes) -> dict:
 
         wait_done(ids, 3600, tick)
         rows = job_rows(ids)
+        idle += [render_once(observer.id) for _ in range(args.renders)]  # before and after
     finally:
         for p in procs:
             p.terminate()
@@ -257,7 +258,7 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
-    parser.add_argument("--renders", type=int, default=5)
+    parser.add_argument("--renders", type=int, default=7)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     answer = long_answer(args.seconds)

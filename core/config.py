@@ -111,6 +111,8 @@ class Settings(BaseSettings):
         "external: workers are started separately (python -m core.worker), e.g. on other hosts.",
     )
     worker_concurrency: int = Field(default=1, description="Jobs one worker process runs at once.")
+    worker_nice: int = Field(default=10, description="CPU priority of worker processes (Unix "
+                             "nice, 0–19): the web process beside them stays responsive.")
     job_lease_seconds: float = Field(
         default=60.0, description="A running job whose worker stops heartbeating is retried "
         "after this long.")

@@ -100,6 +100,8 @@ def run(concurrency: int | None = None, parent_pid: int | None = None) -> int:
         return 2
     import services.jobs  # noqa: F401  (registers the handlers)
 
+    if settings.worker_nice > 0 and hasattr(os, "nice"):
+        os.nice(min(settings.worker_nice, 19))  # Whisper yields the CPU to the web process
     worker = jobs.worker_id()
     log.info("worker %s on %s (database %s)", worker, settings.resolved_queue_url.split("@")[-1],
              settings.resolved_database_url.split("@")[-1])
