@@ -50,6 +50,15 @@ class Deduction:
         nothing was lost."""
         return (self.tip_en if lang == "en" else "") or self.tip_ja
 
+    def to_dict(self) -> dict:
+        """Its fields; an empty English text is left out (a result stored before English
+        existed reads back and writes out unchanged)."""
+        d = asdict(self)
+        for key in ("explanation_en", "tip_en"):
+            if not d[key]:
+                del d[key]
+        return d
+
 
 @dataclass
 class Score:
@@ -70,7 +79,9 @@ class Score:
         return sorted((d for d in self.items if d.points > 0), key=lambda d: -d.points)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["items"] = [i.to_dict() for i in self.items]
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Score:

@@ -314,6 +314,7 @@ def test_results_stored_before_english_fall_back_to_japanese():
            "explanation_ja": "少し速めです。", "tip_ja": "ゆっくり話しましょう。", "value": 7.2}  # fmt: skip
     d = S.Deduction(**old)
     assert d.explanation("en") == "少し速めです。" and d.tip("en") == "ゆっくり話しましょう。"
+    assert d.to_dict() == old  # and it is written back as it was stored
 
 
 def test_band_text_picks_the_language():
