@@ -12,8 +12,9 @@ import streamlit as st
 
 from core import clock
 from core.models import AttemptStatus
-from services import practice
-from ui import shell, widgets
+from scenarios.schema import TAG_EN
+from services import calls, practice
+from ui import call_screen, shell, widgets
 from ui.widgets import escape
 
 viewer = shell.require_page("practice")
@@ -67,8 +68,9 @@ if view.errors:
 left, right = st.columns(2)
 # Option labels are fixed to this run's language (format_func may be called outside the run).
 ALL = shell.tr("practice.all")
+TAG_NAMES = {t: TAG_EN.get(t, t) if LANG == "en" else t for t in view.tags}
 tag = left.selectbox(shell.tr("practice.filter_tag"), [None, *view.tags], key="pr_tag",
-                     format_func=lambda v: ALL if v is None else v)
+                     format_func=lambda v: ALL if v is None else TAG_NAMES.get(v, v))
 difficulties = {None: ALL} | {n: shell.tr("practice.difficulty_n", n=n) for n in (1, 2, 3)}
 difficulty = right.selectbox(shell.tr("practice.filter_difficulty"), list(difficulties),
                              key="pr_diff", format_func=difficulties.get)
@@ -95,15 +97,17 @@ with shell.session() as s:
 if so_far:
     with st.expander(shell.tr("practice.run_so_far")):
         for n, a in enumerate(so_far, start=1):
-            st.text(shell.tr("practice.run_row", n=n, turn=a.turn_id,
+            said = widgets.turn_title(scenario, a.turn_id)  # the customer's line, not its id
+            st.text(shell.tr("practice.run_row", n=n, turn=said,
                              score="—" if a.score is None else a.score))
 st.subheader(shell.tr("practice.turn_n", n=run.step))
 widgets.customer_line(scenario, turn)
 with st.expander(shell.tr("practice.goal")):
-    st.write(turn.goal)
-    if turn.hints:
+    st.write(turn.goal_en or turn.goal if LANG == "en" else turn.goal)
+    hints = turn.hints_en or turn.hints if LANG == "en" else turn.hints
+    if hints:
         st.markdown(f"**{shell.tr('practice.hints')}**")
-        for hint in turn.hints:
+        for hint in hints:
             st.markdown(f"- {escape(hint)}")
 
 # --------------------------------------------------------------------------- answer, feedback
@@ -138,13 +142,19 @@ if fb is None:
 widgets.play_recording(fb.attempt, caption=shell.tr("practice.your_recording"))
 widgets.render_feedback(fb)
 if fb.attempt.status == AttemptStatus.done:
+    rule = calls.rule_taken(fb.turn, fb.result)
     if fb.next_turn is not None:
         st.info(f"**{shell.tr('practice.next_line')}**: {escape(fb.next_turn.customer)}")
+        call_screen.reaction((rule.why_en if LANG == "en" else "") or rule.why if rule else "")
         if st.button(shell.tr("practice.next_turn"), type="primary", icon=":material/arrow_forward:"):
             run.go_to(fb.next_turn.id)
             st.rerun()
     else:
         st.success(shell.tr("practice.call_ended"))
+        with shell.session() as s:
+            summary = calls.call_summary(s, viewer, run.run_id)
+        if summary is not None:
+            call_screen.call_summary(summary)
 c1, c2 = st.columns(2)
 if c1.button(shell.tr("practice.try_again"), icon=":material/replay:"):
     run.answer_again()

@@ -71,7 +71,9 @@ class CallSummary:
         return bool(self.turns) and bool(self.turns[-1].rule and self.turns[-1].rule.hangs_up)
 
 
-def _rule_taken(turn: Turn | None, result: AnalysisResult | None) -> Branch | None:
+def rule_taken(turn: Turn | None, result: AnalysisResult | None) -> Branch | None:
+    """The branch rule an analysed answer took at ``turn`` (its ``why`` says how the customer
+    reacts); None when the turn ends the call or the answer has no rubric result."""
     if turn is None or result is None or result.rubric is None:
         return None
     r = result.rubric
@@ -106,7 +108,7 @@ def summarise(attempts: list[Attempt], reviews: dict[int, Review]) -> CallSummar
         review = reviews.get(a.id) if a.id is not None else None
         reviewed = review.score_override if review is not None else None
         auto = a.score if a.status in ANALYSED else None
-        turns.append(CallTurn(step, a, turn, result, auto, reviewed, _rule_taken(turn, result)))
+        turns.append(CallTurn(step, a, turn, result, auto, reviewed, rule_taken(turn, result)))
     last = turns[-1] if turns else None
     complete = bool(last and last.analysed and last.attempt.next_turn_id is None)
     hung_up = bool(last and last.rule is not None and last.rule.hangs_up)
@@ -164,4 +166,4 @@ def calls_by_scenario(session: Session, viewer: Viewer) -> dict[str, CallStats]:
 
 
 __all__ = ["CallStats", "CallSummary", "CallTurn", "call_summary", "calls_by_scenario",
-           "summarise"]
+           "rule_taken", "summarise"]

@@ -12,7 +12,7 @@ from analysis.result import AnalysisResult
 from analysis.score import Baseline
 from core import storage
 from core.models import Attempt, AttemptStatus
-from scenarios.schema import Scenario, Turn
+from scenarios.schema import TAG_EN, Scenario, Turn
 from services import practice
 from ui import charts
 from ui.shell import lang, tr
@@ -62,16 +62,21 @@ def scenario_brief(entry: practice.CatalogueEntry, turn: Turn) -> None:
     """What the trainee knows before answering: their status on the scenario, its channel and
     tags, the harassment-training notice, the persona, the situation and the refund limit."""
     scenario = entry.scenario
+    en = lang() == "en"
     status = tr("practice.marker_done" if entry.done else
                 "practice.marker_tried" if entry.tried else "practice.marker_new")
+    if entry.calls:  # "passed" counts whole calls (bands.toml [call]), not single answers
+        status += "・" + tr("practice.best_calls", calls=entry.calls, passed=entry.passed_calls)
     if entry.best_score is not None:
         status += "・" + tr("practice.best", score=entry.best_score, n=entry.attempts)
     st.caption(status)
     channel = tr("practice.channel_video" if scenario.channel == "video" else "practice.channel_phone")
-    st.caption(f"{channel}・" + tr("practice.tags", tags="、".join(scenario.tags)))
+    tags = [TAG_EN.get(t, t) for t in scenario.tags] if en else list(scenario.tags)
+    st.caption(f"{channel}・" + tr("practice.tags", tags=(", " if en else "、").join(tags)))
     if scenario.harassment:
         st.info(tr("practice.harassment"), icon=":material/shield:")
-    st.markdown(tr("practice.persona", name=scenario.persona.name, mood=scenario.persona.mood))
+    mood = scenario.persona.mood_en or scenario.persona.mood if en else scenario.persona.mood
+    st.markdown(tr("practice.persona", name=scenario.persona.name, mood=mood))
     with st.container(border=True):
         st.markdown(f"**{tr('practice.situation')}**")
         st.markdown(escape(scenario.situation.strip()).replace("\n", "  \n"))
@@ -80,6 +85,17 @@ def scenario_brief(entry: practice.CatalogueEntry, turn: Turn) -> None:
         st.info(tr("practice.authority", yen=f"{limit:,}"), icon=":material/gavel:")
     else:
         st.caption(tr("practice.authority_none"))
+
+
+def turn_title(scenario: Scenario | None, turn_id: str | None, width: int = 28) -> str:
+    """A turn as people know it: the start of the customer's line (never its id)."""
+    try:
+        line = scenario.turn(turn_id).customer if scenario is not None and turn_id else ""
+    except KeyError:
+        line = ""
+    if not line:
+        return "—"
+    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def customer_line(scenario: Scenario, turn: Turn) -> None:
