@@ -272,12 +272,39 @@ def analysis_state(session: Session, attempt: Attempt) -> AnalysisState:
 
 def voice_ready(scenario, turn) -> Path | None:
     """The rendered customer line, or None; when missing, its render is queued (urgent)."""
+    from core import queue
     from services import practice
 
     path = practice.voice_path(scenario, turn, render=False)
-    if path is None:
+    if path is None and not queue.is_immediate():  # immediate (tests): rendered on demand
         try:
             enqueue_voice(scenario, turn, urgent=True)
         except Exception as exc:  # noqa: BLE001 - the text is enough to practise
             log.warning("could not queue the voice of %s/%s: %r", scenario.id, turn.id, exc)
     return path
+
+
+@dataclass(frozen=True)
+class OpenAttempt:
+    """An attempt of the viewer's that is not analysed (waiting, analysing or failed)."""
+
+    id: int
+    kind: str
+    scenario_id: str | None
+    status: AttemptStatus
+    created_at: datetime
+    error: str | None
+
+
+def open_attempts(session: Session, viewer, *, limit: int = 20) -> list[OpenAttempt]:
+    """The viewer's own attempts still waiting, in analysis or failed, newest first (what the
+    practice and progress pages list, with a way to open and retry each)."""
+    from core.models import AttemptKind
+    from services import practice
+
+    rows = [a for kind in (AttemptKind.practice, AttemptKind.calibration)
+            for a in practice.own_attempts(session, viewer, kind=kind)
+            if a.status in (*PENDING, AttemptStatus.failed)]
+    rows.sort(key=lambda a: (a.created_at, a.id), reverse=True)
+    return [OpenAttempt(a.id, str(a.kind), a.scenario_id, AttemptStatus(a.status), a.created_at,
+                        a.error) for a in rows[:limit]]

@@ -135,3 +135,24 @@ def test_storage_dir_puts_recordings_and_voices_in_the_shared_directory(app_env,
     assert storage.recording_path(relative) == (shared / "recordings" / relative).resolve()
     assert get_settings().voice_cache_dir == shared / "voices"
     assert not (app_env / "recordings" / relative).exists()
+
+
+def test_open_attempts_lists_the_viewers_waiting_and_failed_answers_newest_first(
+        app_env, parked_queue, staff_attempt):
+    from core.access import viewer_for
+    from core.models import User
+
+    waiting = staff_attempt(status=AttemptStatus.stored)
+    with Session(get_engine(), expire_on_commit=False) as s:
+        owner = s.get(User, waiting.user_id)
+        viewer = viewer_for(s, owner)
+        for status in (AttemptStatus.failed, AttemptStatus.done, AttemptStatus.analysing):
+            a = Attempt(user_id=owner.id, audio_path=waiting.audio_path, status=status,
+                        kind=waiting.kind)
+            s.add(a)
+            s.commit()
+        other = staff_attempt(status=AttemptStatus.failed)  # someone else's
+        rows = app_jobs.open_attempts(s, viewer)
+    assert [r.status for r in rows] == [AttemptStatus.analysing, AttemptStatus.failed,
+                                        AttemptStatus.stored]
+    assert other.id not in {r.id for r in rows}
