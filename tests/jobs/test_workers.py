@@ -8,6 +8,7 @@ machine, each "machine" with its own data directory, all sharing one storage dir
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -207,3 +208,54 @@ def test_racing_workers_run_each_job_once_even_when_delivered_three_times(cluste
         assert all(s.get(Attempt, i).status == AttemptStatus.done for i in ids)
     machines = {job_row(j.id).worker_id.split(":")[1] for j in queued}
     assert machines == {str(a.proc.pid), str(b.proc.pid)}  # the second machine took jobs too
+
+
+def test_a_restart_recovers_attempts_left_stored_or_analysing_without_a_job(cluster):
+    with Session(get_engine(), expire_on_commit=False) as s:
+        ids = store_attempts(2, (DATA / "answer_rude.flac").read_bytes(), "answer.flac")
+        stuck = s.get(Attempt, ids[1])
+        stuck.status = AttemptStatus.analysing  # the process analysing it died with everything
+        s.add(stuck)
+        s.commit()
+    cluster("machine-a")  # nothing was queued: the worker finds them at start
+
+    def finished() -> bool:
+        with Session(get_engine()) as s:
+            return all(s.get(Attempt, i).status == AttemptStatus.done for i in ids)
+
+    wait_until(finished, 180, "both attempts to be analysed after the restart")
+
+
+def test_the_embedded_worker_stops_when_its_web_process_dies(tmp_path, monkeypatch):
+    """The worker the web process starts (DOJO_WORKER_MODE=embedded) exits when that process is
+    SIGKILLed, so no orphan keeps analysing."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOJO_")}
+    env.update(DOJO_DATA_DIR=str(tmp_path / "data"), DOJO_WORKER_MODE="embedded",
+               DOJO_PRERENDER_VOICES="false", DOJO_JOB_REAP_SECONDS="0.5")
+    script = ("from core.db import init_db; init_db()\n"
+              "from core.worker import start_embedded; p = start_embedded()\n"
+              "print(p.pid, flush=True)\n"
+              "import time; time.sleep(600)")
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    child_pid = int(parent.stdout.readline())
+    try:
+        os.kill(child_pid, 0)  # the worker runs
+        time.sleep(1.0)
+        parent.kill()
+        parent.wait(timeout=10)
+
+        def gone() -> bool:
+            try:
+                os.kill(child_pid, 0)
+            except ProcessLookupError:
+                return True
+            # a zombie until its (dead) parent's reaper collects it: look at its state
+            stat = Path(f"/proc/{child_pid}/stat")
+            return stat.exists() and stat.read_text().split()[2] == "Z"
+
+        wait_until(gone, 30, "the embedded worker to stop after its parent died")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child_pid, signal.SIGKILL)
