@@ -32,6 +32,8 @@ def render(viewer) -> None:
     with session() as s:
         _, total = audit.search(s, viewer, per_page=1, **filters)
         pages = max(1, math.ceil(total / PER_PAGE))
+        if st.session_state.get("au_page", 1) > pages:  # fewer rows after a new filter
+            st.session_state["au_page"] = pages
         page = st.number_input(tr("audit.page"), min_value=1, max_value=pages, value=1, step=1,
                                key="au_page")
         rows, total = audit.search(s, viewer, page=int(page) - 1, per_page=PER_PAGE, **filters)
