@@ -49,6 +49,7 @@ def recover() -> None:
 def periodic() -> None:
     from services import jobs as app_jobs
 
+    app_jobs.recover_attempts(older_than=PERIODIC_SECONDS)  # stored, but never queued
     app_jobs.ensure_voices()
     app_jobs.ensure_retention()
 

@@ -199,11 +199,17 @@ def ensure_retention(now: datetime | None = None) -> Job | None:
     return jobs.enqueue(JobKind.retention, dedupe_key=f"retention:{now:%Y-%m-%dT%H}", once=True)
 
 
-def recover_attempts() -> list[int]:
+def recover_attempts(older_than: float = 0.0) -> list[int]:
     """Every attempt still ``stored`` or ``analysing`` without a live job gets one (a restart
-    of everything, or attempts stored before the queue existed). Returns the attempt ids."""
+    of everything, a page that died between storing and queueing, or attempts stored before the
+    queue existed). ``older_than``: only attempts stored that many seconds ago or earlier.
+    Returns the attempt ids."""
+    from datetime import timedelta
+
+    cutoff = utcnow() - timedelta(seconds=older_than)
     with _session() as s:
-        pending = s.exec(select(Attempt.id).where(col(Attempt.status).in_(PENDING))).all()
+        pending = s.exec(select(Attempt.id).where(col(Attempt.status).in_(PENDING),
+                                                  Attempt.created_at <= cutoff)).all()
         live = set(s.exec(select(Job.target_id).where(
             col(Job.kind).in_([str(k) for k in ANALYSIS_KINDS]),
             col(Job.state).in_([str(x) for x in jobs.ACTIVE]))).all())

@@ -80,6 +80,7 @@ def test_recover_attempts_queues_every_stored_or_analysing_attempt_without_a_job
     done = staff_attempt(status=AttemptStatus.done)
     has_job = staff_attempt(status=AttemptStatus.stored)
     app_jobs.enqueue_analysis(has_job.id)
+    assert app_jobs.recover_attempts(older_than=3600) == []  # just stored: its page queues it
     assert sorted(app_jobs.recover_attempts()) == sorted([stored.id, stuck.id])
     assert app_jobs.recover_attempts() == []  # now every pending attempt has a live job
     with Session(get_engine()) as s:
