@@ -13,8 +13,8 @@ import streamlit as st
 from core import clock
 from core.models import AttemptStatus
 from scenarios.schema import TAG_EN
-from services import calls, practice
-from ui import call_screen, shell, widgets
+from services import calls, practice, progress
+from ui import call_screen, shell, trainer_feedback, widgets
 from ui.widgets import escape
 
 viewer = shell.require_page("practice")
@@ -49,9 +49,17 @@ if "attempt" in st.query_params:
             st.markdown(f"**{shell.tr('practice.customer_says')}**: {escape(fb.turn.customer)}")
         st.caption(shell.tr("practice.attempt_heading", id=fb.attempt.id,
                             when=clock.format_local(fb.attempt.created_at)))
-        widgets.play_recording(fb.attempt, caption=shell.tr("practice.your_recording"))
+        with shell.session() as s:  # the trainer's verdict first: that is what they came to read
+            trainer_feedback.trainer_verdict(
+                fb.attempt, progress.attempt_feedback(s, viewer, fb.attempt.id))
+        widgets.play_recording(fb.attempt, caption=shell.tr("practice.your_recording"),
+                               start_s=trainer_feedback.seek_for(fb.attempt.id))
         widgets.render_feedback(fb)
-    if st.button(shell.tr("practice.back"), icon=":material/arrow_back:"):
+    came_from = st.query_params.get("from")  # back to where the person came from
+    if came_from == "progress":
+        if st.button(shell.tr("practice.back_progress"), icon=":material/arrow_back:"):
+            st.switch_page("app_pages/progress.py")
+    elif st.button(shell.tr("practice.back"), icon=":material/arrow_back:"):
         st.query_params.clear()
         st.rerun()
     st.stop()

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.clock import format_local as when
+from services import catalogue as scenario_catalogue
 from services import progress
 from ui import charts, shell
 
@@ -54,7 +55,8 @@ for item in data.feedback:
                      icon=":material/open_in_new:"):
             with shell.session() as s:
                 progress.mark_feedback_seen(s, viewer, item.attempt_id)
-            st.switch_page(PRACTICE_PAGE, query_params={"attempt": str(item.attempt_id)})
+            st.switch_page(PRACTICE_PAGE, query_params={"attempt": str(item.attempt_id),
+                                                        "from": "progress"})
 
 # --------------------------------------------------------------------------- over time
 
@@ -78,9 +80,11 @@ if trend is not None:
 st.subheader(shell.tr("progress.best"))
 best = pd.DataFrame([
     {
-        shell.tr("progress.col_scenario"): b.title,
+        shell.tr("progress.col_scenario"): scenario_catalogue.title(b.scenario_id, LANG),
         shell.tr("progress.col_best"): b.best_score,
         shell.tr("progress.col_attempts"): b.attempts,
+        shell.tr("progress.col_calls"): shell.tr("progress.calls_value", calls=b.calls,
+                                                 passed=b.passed_calls),
         shell.tr("progress.col_passed"): "✅" if b.passed else "",
     }
     for b in data.best
@@ -94,8 +98,9 @@ rows = list(reversed(data.rows))
 history = pd.DataFrame([
     {
         shell.tr("progress.col_when"): when(r.created_at),
-        shell.tr("progress.col_scenario"): r.title,
+        shell.tr("progress.col_scenario"): scenario_catalogue.title(r.scenario_id, LANG),
         shell.tr("progress.col_score"): r.score,
+        shell.tr("progress.col_auto"): r.auto_score if r.reviewed else None,
         shell.tr("progress.col_passed"): "✅" if r.passed else "",
     }
     for r in rows
@@ -105,4 +110,4 @@ labels = {r.attempt_id: f"{when(r.created_at)}｜{r.title}｜{r.score}" for r in
 chosen = st.selectbox(shell.tr("progress.choose_attempt"), list(labels), format_func=labels.get,
                       key="pg_attempt")
 if st.button(shell.tr("progress.open_attempt"), icon=":material/open_in_new:"):
-    st.switch_page(PRACTICE_PAGE, query_params={"attempt": str(chosen)})
+    st.switch_page(PRACTICE_PAGE, query_params={"attempt": str(chosen), "from": "progress"})

@@ -21,6 +21,7 @@ from services import catalogue as scenario_catalogue
 from services import review
 from services.analysis_result import read, verdict
 from services.calibration import current_baseline
+from services.calls import calls_by_scenario
 from services.practice import own_attempts
 
 # The metrics the progress page follows over time: key -> catalogue key of its label.
@@ -42,10 +43,12 @@ class ProgressRow:
     scenario_id: str | None
     title: str
     turn_id: str | None
-    score: int | None
+    score: int | None  # the trainer's score when they gave one, else the automatic one
     passed: bool | None
     pass_mark: float | None  # the mark it was judged against
     metrics: dict[str, Any]  # the TREND_METRICS delivery measures (None when not measured)
+    auto_score: int | None = None  # the automatic score (shown beside a trainer's)
+    reviewed: bool = False  # a trainer gave the score
 
 
 @dataclass
@@ -56,8 +59,10 @@ class BestRow:
     title: str
     attempts: int = 0
     best_score: int | None = None
-    passed: bool = False  # the best answer passed
+    passed: bool = False  # a whole call passed (services.calls; bands.toml [call])
     last_at: datetime | None = None
+    calls: int = 0  # finished calls
+    passed_calls: int = 0
 
 
 @dataclass
@@ -79,23 +84,31 @@ def progress_for(session: Session, viewer: Viewer, *,
 
     rows: list[ProgressRow] = []
     best: dict[str, BestRow] = {}
-    for a in own_attempts(session, viewer, kind=AttemptKind.practice):
+    own = own_attempts(session, viewer, kind=AttemptKind.practice)
+    reviews = review.latest_reviews(session, [a.id for a in own if a.id is not None])
+    for a in own:
         entry = best.setdefault(a.scenario_id or "", BestRow(a.scenario_id, title(a.scenario_id)))
         entry.attempts += 1
         entry.last_at = a.created_at
         if a.status != AttemptStatus.done:
             continue
         result = read(a.result)
-        v = verdict(a, result)
+        r = reviews.get(a.id)
+        override = r.score_override if r is not None else None
+        v = verdict(a, result, score_override=override)
         measures = result.metrics.as_mapping() if result is not None else {}
         rows.append(ProgressRow(
             attempt_id=a.id, created_at=a.created_at, scenario_id=a.scenario_id,
-            title=entry.title, turn_id=a.turn_id, score=a.score, passed=v.passed,
-            pass_mark=v.pass_mark,
+            title=entry.title, turn_id=a.turn_id, score=v.score, passed=v.passed,
+            pass_mark=v.pass_mark, auto_score=a.score, reviewed=override is not None,
             metrics={k: measures.get(k) for k in TREND_METRICS if k != "score"},
         ))
-        if a.score is not None and (entry.best_score is None or a.score > entry.best_score):
-            entry.best_score, entry.passed = a.score, bool(v.passed)
+        if v.score is not None and (entry.best_score is None or v.score > entry.best_score):
+            entry.best_score = v.score
+    for sid, stats in calls_by_scenario(session, viewer).items():
+        if sid in best:  # passed = a whole call passed, not its best answer
+            b = best[sid]
+            b.calls, b.passed_calls, b.passed = stats.calls, stats.passed, stats.done
     return ProgressData(rows=rows, best=list(best.values()),
                         baseline=current_baseline(session, viewer.id),
                         feedback=feedback_for(session, viewer))
@@ -105,6 +118,14 @@ def feedback_for(session: Session, viewer: Viewer) -> list[review.Feedback]:
     """Reviews and comments on the viewer's own attempts, newest first, each with a ``new``
     flag."""
     return list(review.feedback_for_trainee(session, viewer))
+
+
+def attempt_feedback(session: Session, viewer: Viewer, attempt_id: int) -> list[review.Feedback]:
+    """The trainers' review and comments on one of the viewer's own attempts (comments in the
+    order of the recording, then by time); [] for anyone else's attempt."""
+    items = [f for f in review.feedback_for_trainee(session, viewer) if f.attempt_id == attempt_id]
+    return sorted(items, key=lambda f: (f.kind != "review", f.at_seconds is None,
+                                        f.at_seconds or 0.0, f.at))
 
 
 def mark_feedback_seen(session: Session, viewer: Viewer, attempt_id: int) -> int:

@@ -181,7 +181,8 @@ def render_breakdown(result: AnalysisResult | None, *, heading: str = "practice.
     if not items and empty:
         st.caption(tr(empty))
     for item in items:
-        badge = (f":red[{tr('practice.lost', points=f'{item.points:g}')}]" if item.points > 0
+        lost = max(1, round(item.points))  # whole points (a loss never shows as 0)
+        badge = (f":red[{tr('practice.lost', points=lost)}]" if item.points > 0
                  else f":green[{tr('practice.ok')}]")
         st.markdown(f"{badge}　{escape(item.explanation(lang()))}")
         if item.points > 0 and item.tip(lang()):
@@ -245,9 +246,9 @@ def render_feedback(fb: practice.AttemptFeedback) -> None:
         s = result.score
         if s.content_max:
             cols[1].metric(tr("practice.content"), tr(
-                "practice.points_of", points=f"{s.content or 0:g}", max=f"{s.content_max:g}"))
+                "practice.points_of", points=round(s.content or 0), max=round(s.content_max)))
         cols[2].metric(tr("practice.delivery"), tr(
-            "practice.points_of", points=f"{s.delivery or 0:g}", max=f"{s.delivery_max or 0:g}"))
+            "practice.points_of", points=round(s.delivery or 0), max=round(s.delivery_max or 0)))
     mark = int(fb.verdict.pass_mark or 0)
     if fb.verdict.passed:
         st.success(tr("practice.passed", mark=mark))
