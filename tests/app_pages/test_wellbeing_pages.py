@@ -8,15 +8,17 @@ from streamlit.testing.v1 import AppTest
 from core import clock
 from core.access import viewer_for
 from core.config import get_settings
+from core.i18n import t
 from core.models import ConsentKind
 from services import checkin as wd
 from services import consent
 from services import one_on_one as oo
 from tests.conftest import ROOT
 from wellbeing.instruments import JOB_ITEMS, K6, WHO5
+from wellbeing.texts import SUPPRESSION_NOTICES
 
-REFUSED = "このページを表示する権限がありません。"
-HIDDEN = "個人が特定されないよう非表示"
+REFUSED = t("app.refused")
+HIDDEN = SUPPRESSION_NOTICES["small_group"].ja
 
 
 def _open(user, page: str) -> AppTest:
@@ -50,7 +52,7 @@ def _answer_severe(at):
     for item in JOB_ITEMS:
         at.radio(key=f"job_{item.id}").set_value(item.keys[-1])
     at.radio(key="job_one_on_one").set_value(False)
-    submit = next(b for b in at.button if b.label == "回答する")
+    submit = next(b for b in at.button if b.label == t("checkin.submit"))
     submit.click().run()
     assert not at.exception
     return at
@@ -59,12 +61,12 @@ def _answer_severe(at):
 def test_consent_screen_comes_first_in_plain_japanese(app_env, make_user):
     staff = make_user("sato", team="東京")
     at = _open(staff, "checkin")
-    assert at.title[0].value == "週1回のセルフチェック"
+    assert at.title[0].value == t("page.checkin")
     text = "\n".join(m.value for m in at.markdown)
-    assert "要配慮個人情報" in text and "取り消せます" in text
+    assert t("consent.what") in text and t("consent.withdraw_note") in text
     assert not at.radio  # no question before consent
     at.button[0].click().run()  # without ticking the box
-    assert at.error[0].value == "はじめるには、同意のチェックを入れてください。"
+    assert at.error[0].value == t("consent.must_agree")
 
 
 def test_severe_answers_show_support_contacts_at_once(app_env, make_user):
@@ -77,11 +79,11 @@ def test_severe_answers_show_support_contacts_at_once(app_env, make_user):
         assert contact.name in text
     assert "0120-565-455" in text
     # the contacts come before the result text, and a button asks for a one-on-one
-    assert at.subheader[0].value == "相談できる窓口"
-    assert any(b.label.startswith("少しお話ししませんか") for b in at.button)
+    assert at.subheader[0].value == t("checkin.support_heading")
+    assert any(b.label == t("checkin.ask_one_on_one") for b in at.button)
     ask = at.button(key="ask_one_on_one")
     ask.click().run()
-    assert any("受け付けました" in s.value for s in at.success)
+    assert [s.value for s in at.success] == [t("checkin.asked")]
 
 
 def test_a_mild_week_shows_no_support_block(app_env, make_user):
@@ -93,17 +95,17 @@ def test_a_mild_week_shows_no_support_block(app_env, make_user):
         at.radio(key=f"k6_{i}").set_value(0)
     for item in JOB_ITEMS:
         at.radio(key=f"job_{item.id}").set_value(item.keys[0])
-    next(b for b in at.button if b.label == "回答する").click().run()
+    next(b for b in at.button if b.label == t("checkin.submit")).click().run()
     assert not at.exception
-    assert "相談できる窓口" not in [s.value for s in at.subheader]
-    assert "今週の結果" in [s.value for s in at.subheader]
+    assert t("checkin.support_heading") not in [s.value for s in at.subheader]
+    assert t("checkin.result_heading") in [s.value for s in at.subheader]
 
 
 def test_unanswered_questions_are_refused(app_env, make_user):
     staff = make_user("sato", team="東京")
     at = _consent(_open(staff, "checkin"))
-    next(b for b in at.button if b.label == "回答する").click().run()
-    assert at.error[0].value.startswith("未回答の質問があります")
+    next(b for b in at.button if b.label == t("checkin.submit")).click().run()
+    assert at.error[0].value == t("checkin.err_missing")
 
 
 def test_consented_flag_reaches_hr_queue(app_env, make_user):
@@ -113,7 +115,8 @@ def test_consented_flag_reaches_hr_queue(app_env, make_user):
     at = _open(hr, "one_on_one")
     assert not at.exception
     assert "佐藤 優子" in _texts(at)
-    assert any("早めにお話ししたい" in m.value for m in at.markdown)
+    urgent = t("one_on_one.level", level=t("one_on_one.level_urgent"))
+    assert any(urgent in m.value for m in at.markdown)
 
 
 def test_shared_afterwards_by_the_person_reaches_hr(app_env, make_user):
@@ -121,7 +124,7 @@ def test_shared_afterwards_by_the_person_reaches_hr(app_env, make_user):
     hr = make_user("hr", role="hr")
     at = _answer_severe(_consent(_open(staff, "checkin")))
     at.button(key="share_flag").click().run()
-    assert any("共有されています" in c.value for c in at.caption)
+    assert t("checkin.shared") in [c.value for c in at.caption]
     assert "佐藤 優子" in _texts(_open(hr, "one_on_one"))
 
 
@@ -132,7 +135,7 @@ def test_unconsented_flag_does_not_reach_hr(app_env, make_user):
     at = _open(hr, "one_on_one")
     assert not at.exception
     assert "佐藤 優子" not in _texts(at)
-    assert at.info[0].value == "対応待ちの面談はありません。"
+    assert at.info[0].value == t("one_on_one.empty")
 
 
 def test_trends_page_hides_a_small_team(app_env, make_user, session):
@@ -153,10 +156,11 @@ def test_trends_page_hides_a_small_team(app_env, make_user, session):
     assert set(hidden.iloc[:, 1]) == {"小さいA", "小さいB"}
     assert set(hidden.iloc[:, 2]) == {HIDDEN}
     table = at.dataframe[1].value  # as HR reads it: Japanese headers, formatted values
-    big = table[table["チーム"] == "大きい"].iloc[0]
-    assert big["回答者数"] == "5" and big["WHO-5 平均（%）"] == "60.0"
-    small = table[table["チーム"] == "小さいA"].iloc[0]
-    assert small["備考"] == HIDDEN and small["WHO-5 平均（%）"] == "" and small["回答者数"] == ""
+    team, n, who5 = t("trends.col_team"), t("trends.col_n"), t("trends.who5_mean")
+    big = table[table[team] == "大きい"].iloc[0]
+    assert big[n] == "5" and big[who5] == "60.0"
+    small = table[table[team] == "小さいA"].iloc[0]
+    assert small[t("trends.col_note")] == HIDDEN and small[who5] == "" and small[n] == ""
 
 
 @pytest.mark.parametrize("page", ["trends", "one_on_one"])
@@ -185,14 +189,14 @@ def test_incident_report_by_staff_and_worked_by_hr(app_env, make_user):
     at.text_area[0].input("30分以上大声で怒鳴られた。")
     at.button[0].click().run()
     assert not at.exception
-    assert at.success[0].value == "報告を受け付けました。ありがとうございます。"
+    assert at.success[0].value == t("incidents.reported")
     assert "30分以上大声で怒鳴られた。" in [m.value for m in at.markdown]
     at = _open(hr, "incidents")
     assert "30分以上大声で怒鳴られた。" in [m.value for m in at.markdown]
     at.selectbox[0].set_value("in_progress")
     at.text_area[0].input("上長が記録を確認")
     at.button[0].click().run()
-    assert at.success[0].value == "保存しました。"
+    assert at.success[0].value == t("incidents.saved")
 
 
 def test_hr_schedules_a_one_on_one_and_the_person_sees_the_status(app_env, make_user, session):
@@ -204,12 +208,25 @@ def test_hr_schedules_a_one_on_one_and_the_person_sees_the_status(app_env, make_
     session.commit()
     at = _open(hr, "one_on_one")
     assert "佐藤 優子" in _texts(at)
-    assert at.caption[1].value == "結果は共有されていません（面談の希望のみ）"
+    assert at.caption[1].value == t("one_on_one.level_hidden")
     at.selectbox[0].set_value("scheduled")
     at.selectbox[1].set_value(hr.id)
     at.text_area[0].input("水曜の午後に")
     at.button[0].click().run()
     assert not at.exception
-    assert at.success[0].value == "保存しました。"
+    assert at.success[0].value == t("one_on_one.saved")
     [mine] = oo.my_one_on_ones(session, v)
     assert mine.status == "scheduled"
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_refused_report_shows_the_catalogue_message_in_the_viewers_language(
+        app_env, make_user, lang):
+    staff = make_user("sato", team="東京")
+    at = AppTest.from_file(str(ROOT / "app_pages" / "incidents.py"), default_timeout=30)
+    at.session_state["user_id"] = staff.id
+    at.session_state["lang"] = lang
+    at.run()
+    at.button[0].click().run()  # no description
+    assert not at.exception
+    assert [e.value for e in at.error] == [t("incidents.err_description", lang)]
