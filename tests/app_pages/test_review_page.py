@@ -220,20 +220,21 @@ def test_team_csv_contains_exactly_the_visible_rows(session, people, capture_dow
     at = page("team", people["trainer"])
     assert not at.exception
     table = at.dataframe[0].value
-    assert list(table["氏名"]) == ["佐藤", "鈴木"]
+    name, scenario_col, flag = t("team.col_name"), t("team.col_scenario"), t("team.col_completed_flag")
+    assert list(table[name]) == ["佐藤", "鈴木"]
     assert _csv_rows(capture_downloads["team_progress.csv"]) == _frame_rows(table)
 
     # narrow to one person: the table and the CSV both hold exactly that row
     capture_downloads.clear()
     at.multiselect(key="tm_people").select(people["suzuki"].id).run()
     table = at.dataframe[0].value
-    assert list(table["氏名"]) == ["鈴木"]
+    assert list(table[name]) == ["鈴木"]
     rows = _csv_rows(capture_downloads["team_progress.csv"])
     assert rows == _frame_rows(table) and len(rows) == 1
     # harassment-training record: one row per person and harassment scenario
     h = at.dataframe[1].value
-    done = {(r["氏名"], r["シナリオ"]): r["修了"] for r in h.to_dict("records")}
-    assert done == {("鈴木", title): "修了" if sid == "harassment_abuse" else "未修了"
+    done = {(r[name], r[scenario_col]): r[flag] for r in h.to_dict("records")}
+    assert done == {("鈴木", title): t("team.yes") if sid == "harassment_abuse" else t("team.no")
                     for sid, title in harassment.items()}
     assert _csv_rows(capture_downloads["harassment_training.csv"]) == _frame_rows(h)
 
@@ -247,13 +248,14 @@ def test_team_csv_contains_exactly_the_visible_rows(session, people, capture_dow
 def test_agreement_page_for_admins(session, people, make_user):
     admin = make_user("admin", role="admin")
     a = make_attempt(session, people["sato"], score=60)
-    t = viewer_for(session, people["trainer"])
-    review.save_review(session, t, a.id, score_override=80, reason="十分",
+    trainer = viewer_for(session, people["trainer"])
+    review.save_review(session, trainer, a.id, score_override=80, reason="十分",
                        rubric_corrections={"empathy": True})
     session.commit()
     at = page("agreement", admin)
-    assert not at.exception and at.title[0].value == "採点の一致度"
+    assert not at.exception and at.title[0].value == t("page.agreement")
     row = at.dataframe[0].value.to_dict("records")[0]
-    assert row["レビュー数"] == 1 and row["修正率（%）"] == 100.0
-    assert row["平均の差（人 − 機械）"] == 20.0 and "共感（1 回）" in row["よく修正された項目"]
+    assert row[t("agreement.col_reviewed")] == 1 and row[t("agreement.col_rate")] == 100.0
+    assert row[t("agreement.col_signed")] == 20.0
+    assert t("agreement.times", label="共感", n=1) in row[t("agreement.col_groups")]
     assert "佐藤" not in str(at.dataframe[0].value)  # aggregates only
