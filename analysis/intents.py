@@ -378,6 +378,7 @@ class IntentGroup:
     examples: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()  # dropped when the same or next sentence expresses one of these
     exclusive: tuple[str, ...] = ()  # dropped when the same clause expresses one of these
+    phrase_exclusive: tuple[str, ...] = ()  # the same, for hits of the phrase layer only
     tip: str = ""
     weight: float = 1.0
 
@@ -390,6 +391,7 @@ class IntentSpec:
     examples: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
     exclusive: tuple[str, ...] = ()
+    phrase_exclusive: tuple[str, ...] = ()
     phrase_layer: bool = True  # False: the group's generic phrases are not matched on kana
 
 
@@ -399,7 +401,14 @@ def parse_intents(data: dict) -> dict[str, IntentSpec]:
     for gid, table in data.items():
         if not isinstance(table, dict):
             raise TypeError(f"[{gid}] must be a table")
-        unknown = set(table) - {"patterns", "examples", "unless", "exclusive", "phrase_layer"}
+        unknown = set(table) - {
+            "patterns",
+            "examples",
+            "unless",
+            "exclusive",
+            "phrase_exclusive",
+            "phrase_layer",
+        }
         if unknown:
             raise ValueError(f"[{gid}] unknown keys: {sorted(unknown)}")
         pats = tuple(table.get("patterns", ()))
@@ -410,6 +419,7 @@ def parse_intents(data: dict) -> dict[str, IntentSpec]:
             examples=tuple(table.get("examples", ())),
             unless=tuple(table.get("unless", ())),
             exclusive=tuple(table.get("exclusive", ())),
+            phrase_exclusive=tuple(table.get("phrase_exclusive", ())),
             phrase_layer=bool(table.get("phrase_layer", True)),
         )
     return out
@@ -446,6 +456,7 @@ def intent_group(
         examples=tuple(dict.fromkeys((*spec.examples, *extra_examples))),
         unless=spec.unless,
         exclusive=spec.exclusive,
+        phrase_exclusive=spec.phrase_exclusive,
         tip=tip,
         weight=weight,
     )
@@ -715,10 +726,13 @@ def _apply_unless(
     patterns come from ``intents.toml``."""
     unless = {g.id: set(g.unless) for g in groups if g.unless}
     exclusive = {g.id: set(g.exclusive) for g in groups if g.exclusive}
-    if not unless and not exclusive:
+    phrase_exclusive = {g.id: set(g.phrase_exclusive) for g in groups if g.phrase_exclusive}
+    if not unless and not exclusive and not phrase_exclusive:
         return hits
     present = {g.id for g in groups}
-    wanted = set().union(*unless.values(), *exclusive.values()) - present
+    wanted = (
+        set().union(*unless.values(), *exclusive.values(), *phrase_exclusive.values()) - present
+    )
     specs = load_intents()
     found = {(h.clause, h.id) for h in hits}
     for gid in wanted:
@@ -742,6 +756,10 @@ def _apply_unless(
         if unless.get(h.id, set()) & near:
             continue
         if exclusive.get(h.id, set()) & by_clause.get(h.clause, set()):
+            continue
+        if h.layer == "phrase" and phrase_exclusive.get(h.id, set()) & by_clause.get(
+            h.clause, set()
+        ):
             continue
         out.append(h)
     return out

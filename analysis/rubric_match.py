@@ -1,22 +1,41 @@
-"""How a transcript meets a :class:`~analysis.rubric.Rubric`: required and NG phrase groups
-(matched on kana readings, :mod:`analysis.phonetic`), yen amounts against the authority limit
-(:mod:`analysis.amounts`) and whether escalation was mentioned."""
+"""How a transcript meets a :class:`~analysis.rubric.Rubric`: required and NG groups
+(recognised per clause by :mod:`analysis.intents`: lemma patterns with negation and scope, plus
+the group's phrases on kana readings), yen amounts against the authority limit
+(:mod:`analysis.amounts`) and whether escalation was said.
+
+One recogniser decides all of it: an amount is not promised when its sentence escalates or
+refuses (the ``escalation``, ``refuse_clearly`` and ``flat_refusal`` intents), and escalation is
+the ``escalation`` intent of ``analysis/intents.toml`` (one list of escalation patterns).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 from analysis.amounts import YenAmount, find_yen_amounts
+from analysis.intents import (
+    ALL_LAYERS,
+    IntentGroup,
+    IntentHit,
+    Layers,
+    Recognition,
+    intent_group,
+    recognise,
+)
 from analysis.phonetic import IndexedText, Match, find_phrase
 from analysis.reading import Span
 from analysis.rubric import PhraseGroup, Rubric
 
-# Escalation phrases (matched on kana readings like the rubric).
+# Escalation (上司・責任者…): its patterns live in analysis/intents.toml under "escalation"; these
+# phrases are matched on kana readings as well (Whisper's homophones).
 ESCALATION = PhraseGroup(
     id="escalation",
     label="上司・責任者へのエスカレーション",
     phrases=("上司", "責任者", "上の者", "上席", "担当部署", "権限"),
 )
+# Intents that make an amount in their sentence a non-promise (escalating or refusing it).
+NON_PROMISE_INTENTS = ("escalation", "refuse_clearly", "flat_refusal")
 
 
 @dataclass
@@ -33,6 +52,9 @@ class GroupResult:
     weight: float = 1.0
     tip: str = ""
     example: str = ""  # the group's first phrase, for tips
+    confidence: float | None = None  # of the recogniser's hit (0–1)
+    layer: str | None = None  # "pattern", "phrase" or "semantic"
+    clause: int | None = None  # index into RubricResult.clauses
 
 
 @dataclass
@@ -44,6 +66,9 @@ class RubricResult:
     amounts: list[YenAmount] = field(default_factory=list)
     max_refund_yen: int | None = None
     escalation: GroupResult | None = None
+    # the transcript's clauses with the intents each expressed (for feedback): dicts with
+    # index, sentence, text, span and hits (id, kind, label, evidence, span, confidence, layer)
+    clauses: list[dict] = field(default_factory=list)
 
     @property
     def over_limit(self) -> list[YenAmount]:
@@ -61,6 +86,7 @@ class RubricResult:
             "amounts": [asdict(a) for a in self.amounts],
             "max_refund_yen": self.max_refund_yen,
             "escalation": asdict(self.escalation) if self.escalation else None,
+            "clauses": [dict(c) for c in self.clauses],
         }
 
     @classmethod
@@ -82,6 +108,7 @@ class RubricResult:
             amounts=[amount(a) for a in d.get("amounts", [])],
             max_refund_yen=d.get("max_refund_yen"),
             escalation=group(d["escalation"]) if d.get("escalation") else None,
+            clauses=[dict(c) for c in d.get("clauses", [])],
         )
 
 
@@ -126,7 +153,66 @@ def match_group(text: str | IndexedText, group: PhraseGroup) -> GroupResult:
     )
 
 
-def match_rubric(text: str, rubric: Rubric) -> RubricResult:
+def intent_groups(rubric: Rubric) -> list[IntentGroup]:
+    """The rubric's required and NG groups as the recogniser sees them (phrases of the turn,
+    patterns and examples of ``analysis/intents.toml`` for shared ids)."""
+
+    def conv(g: PhraseGroup, kind: str) -> IntentGroup:
+        return intent_group(g.id, kind, g.label, g.phrases, tip=g.tip, weight=g.weight)  # type: ignore[arg-type]
+
+    return [conv(g, "required") for g in rubric.required] + [conv(g, "ng") for g in rubric.ng]
+
+
+def _result(group: IntentGroup, hit: IntentHit | None) -> GroupResult:
+    example = group.phrases[0] if group.phrases else (group.examples or (group.label,))[0]
+    if hit is None:
+        return GroupResult(
+            group.id, group.label, False, weight=group.weight, tip=group.tip, example=example
+        )
+    return GroupResult(
+        group.id,
+        group.label,
+        True,
+        phrase=hit.rule,
+        matched_text=hit.evidence,
+        span=hit.span,
+        distance=round(1.0 - hit.confidence, 2),
+        weight=group.weight,
+        tip=group.tip,
+        example=example,
+        confidence=hit.confidence,
+        layer=hit.layer,
+        clause=hit.clause,
+    )
+
+
+def _clauses(rec: Recognition, shown: set[str]) -> list[dict]:
+    return [
+        {
+            "index": c.index,
+            "sentence": c.sentence,
+            "text": c.text,
+            "span": list(c.span),
+            "hits": [h.to_dict() for h in c.hits if h.id in shown],
+        }
+        for c in rec.clauses
+    ]
+
+
+def mark_promises(amounts: Sequence[YenAmount], rec: Recognition) -> None:
+    """An amount is promised unless its sentence escalates or refuses (one recogniser)."""
+    blocked = {
+        c.sentence for c in rec.clauses for h in c.hits if h.id in NON_PROMISE_INTENTS
+    }
+    for a in amounts:
+        clause = next(
+            (c for c in rec.clauses if c.span[0] <= a.span[0] < max(c.span[1], c.span[0] + 1)),
+            None,
+        )
+        a.promised = clause is None or clause.sentence not in blocked
+
+
+def match_rubric(text: str, rubric: Rubric, *, layers: Layers = ALL_LAYERS) -> RubricResult:
     """Check ``text`` against a rubric.
 
     Parameters
@@ -134,24 +220,41 @@ def match_rubric(text: str, rubric: Rubric) -> RubricResult:
     text : str
         The transcript.
     rubric : Rubric
-        Required and NG phrase groups and the authority limit in yen.
+        Required and NG groups and the authority limit in yen.
+    layers : Layers
+        Which recogniser layers run (all by default).
 
     Returns
     -------
     RubricResult
-        One :class:`GroupResult` per required and NG group, the yen amounts said (each marked
-        ``over_limit`` when above ``rubric.max_refund_yen``), and whether escalation
-        (上司・責任者…, :data:`ESCALATION`) was mentioned.
+        One :class:`GroupResult` per required and NG group (the most confident clause that
+        expressed it), the yen amounts said (``promised`` unless their sentence escalates or
+        refuses; ``over_limit`` when above ``rubric.max_refund_yen``), whether escalation was
+        said, and every clause with the intents it expressed.
     """
-    idx = IndexedText(text)
+    groups = intent_groups(rubric)
+    ids = {g.id for g in groups}
+    helpers = [
+        intent_group(gid, "required", gid, ESCALATION.phrases if gid == "escalation" else ())
+        for gid in NON_PROMISE_INTENTS
+        if gid not in ids
+    ]
+    rec = recognise(text, [*groups, *helpers], layers=layers)
     amounts = find_yen_amounts(text)
+    mark_promises(amounts, rec)
     if rubric.max_refund_yen is not None:
         for a in amounts:
             a.over_limit = a.yen > rubric.max_refund_yen
+    by_id = {g.id: g for g in groups}
+    esc_group = by_id.get("escalation") or next(h for h in helpers if h.id == "escalation")
+    esc = _result(esc_group, rec.best("escalation"))
+    esc.label = ESCALATION.label if "escalation" not in by_id else esc.label
+    n_req = len(rubric.required)
     return RubricResult(
-        required=[match_group(idx, g) for g in rubric.required],
-        ng=[match_group(idx, g) for g in rubric.ng],
+        required=[_result(g, rec.best(g.id)) for g in groups[:n_req]],
+        ng=[_result(g, rec.best(g.id)) for g in groups[n_req:]],
         amounts=amounts,
         max_refund_yen=rubric.max_refund_yen,
-        escalation=match_group(idx, ESCALATION),
+        escalation=esc,
+        clauses=_clauses(rec, ids),
     )

@@ -140,7 +140,8 @@ def test_content_and_delivery_weights_70_30():
 
 
 def test_missing_group_costs_its_weighted_share():
-    rr = match_rubric("ご不便をおかけしました。", RUBRIC)  # apology (weight 2 of 3) missing
+    # apology (weight 2 of 3) missing; 「ご不便をおかけしました」 would now count as one
+    rr = match_rubric("お気持ちはごもっともです。", RUBRIC)
     s = S.score(GOOD, rr)
     d = item(s, "required:apology")
     assert d.points == pytest.approx(70 * 2 / 3, abs=0.01)
