@@ -9,19 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from services import agreement
+from services.catalogue import catalogue
 from ui import charts, shell
 
 viewer = shell.require_page("agreement")
 st.title(shell.tr("page.agreement"))
 
 LANG = shell.lang()
-
-
-@st.cache_resource(ttl=300, show_spinner=False)
-def catalogue():
-    from scenarios.loader import load_catalogue
-
-    return load_catalogue()
 
 
 def title(scenario_id: str) -> str:

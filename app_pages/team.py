@@ -10,19 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from services import team_progress as tp
+from services.catalogue import catalogue
 from ui import charts, shell
 
 viewer = shell.require_page("team")
 st.title(shell.tr("page.team"))
 
 LANG = shell.lang()
-
-
-@st.cache_resource(ttl=300, show_spinner=False)
-def catalogue():
-    from scenarios.loader import load_catalogue
-
-    return load_catalogue()
 
 
 def record_export(what: str, n_rows: int) -> None:

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from core import access
 from core.access import Viewer
+from core.errors import NotAllowed
 from core.models import Attempt, AttemptKind, Review
 from services.analysis_result import read, rubric_groups
 
@@ -29,14 +30,14 @@ class AgreementRow:
     corrections: int  # reviews with at least one rubric correction
 
 
-def agreement_by_scenario(session: Session, viewer: Viewer | None = None) -> list[AgreementRow]:
+def agreement_by_scenario(session: Session, viewer: Viewer) -> list[AgreementRow]:
     """Per scenario: how often and by how much trainers overrode the machine, and which rubric
     groups they corrected most often. Aggregates only (no person, no trainer).
 
-    ``viewer``, when given, must be allowed by ``access.can_see_agreement``.
+    ``viewer`` must be allowed by ``access.can_see_agreement`` (:class:`NotAllowed` else).
     """
-    if viewer is not None and not access.can_see_agreement(viewer):
-        raise PermissionError("agreement is for trainers and admins")
+    if not access.can_see_agreement(viewer):
+        raise NotAllowed()
     rows = session.exec(
         select(Attempt, Review).join(Review, Review.attempt_id == Attempt.id)
         .where(Attempt.kind == AttemptKind.practice, Attempt.score.is_not(None),

@@ -37,6 +37,12 @@ def catalogue() -> Catalogue:
     return _load(folder, _signature(folder))
 
 
+def harassment_scenarios(of: Catalogue | None = None) -> list[Scenario]:
+    """The customer-harassment (カスハラ) role-plays of ``of`` (default: :func:`catalogue`):
+    the one reading behind the check-in's role-play count and the training record."""
+    return list((of if of is not None else catalogue()).filter(harassment=True))
+
+
 def scenario(scenario_id: str | None) -> Scenario | None:
     return catalogue().get(scenario_id) if scenario_id else None
 

@@ -25,7 +25,6 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import String, case, cast, func
@@ -46,7 +45,7 @@ from core.models import (
     OneOnOneStatus,
     utcnow,
 )
-from scenarios.loader import load_catalogue
+from services.catalogue import harassment_scenarios
 from services.one_on_one import queue_entry, request_for
 from wellbeing.flags import Assessment, Feedback, assess, feedback
 from wellbeing.instruments import HARASSMENT, AnswerError, JobAnswers, k6_due, week_start
@@ -126,10 +125,9 @@ def checkin_state(session: Session, viewer: Viewer, today: date) -> CheckInState
     )
 
 
-@lru_cache(maxsize=1)
 def harassment_scenario_ids() -> frozenset[str]:
     """Ids of the harassment (カスハラ) role-play scenarios in the catalogue."""
-    return frozenset(s.id for s in load_catalogue().filter(harassment=True))
+    return frozenset(s.id for s in harassment_scenarios())
 
 
 def harassment_roleplays_in_week(session: Session, user_id: int, week: date,

@@ -22,9 +22,11 @@ from sqlmodel import Session, select
 from core import access, audit
 from core.access import Viewer
 from core.clock import as_utc, format_local, local_day_start
+from core.errors import NotAllowed
 from core.i18n import t
 from core.models import Attempt, AttemptStatus, Role, Team, User
 from services.analysis_result import read, verdict
+from services.catalogue import harassment_scenarios
 from services.review import effective_score, latest_reviews, user_names, visible_attempts_stmt
 
 
@@ -91,20 +93,8 @@ def visible_teams(session: Session, viewer: Viewer) -> list[tuple[int, str]]:
     return sorted(rows, key=lambda r: r[1])
 
 
-def _catalogue():
-    try:
-        from scenarios.loader import load_catalogue
-    except ImportError:  # pragma: no cover - the scenarios package is part of the app
-        return None
-    return load_catalogue()
-
-
-def _harassment_scenarios(catalogue) -> list[tuple[str, str]]:
-    if catalogue is None:
-        return []
-    found = catalogue.filter(harassment=True) if hasattr(catalogue, "filter") else [
-        s for s in catalogue if getattr(s, "harassment", False)]
-    return [(s.id, s.title) for s in found]
+def _harassment_scenarios(catalogue: Any) -> list[tuple[str, str]]:
+    return [(s.id, s.title) for s in harassment_scenarios(catalogue)]
 
 
 def _completed(a: Attempt) -> bool:
@@ -125,13 +115,13 @@ def team_progress(
     """Per person of the viewer's teams: score trend, scenarios completed, pass rate and latest
     review; and the harassment-training completion of each person for each カスハラ scenario.
 
-    ``catalogue``: the scenario catalogue (default: ``scenarios.loader.load_catalogue()``).
-    Refuses (``PermissionError``) a ``team_id`` the viewer may not see.
+    ``catalogue``: the scenario catalogue (default: ``services.catalogue.catalogue()``).
+    Refuses (:class:`core.errors.NotAllowed`) a ``team_id`` the viewer may not see.
     """
     teams = visible_teams(session, viewer)
     if team_id is not None:
         if not access.can_see_team_progress(viewer, team_id):
-            raise PermissionError(f"user {viewer.id} may not see team {team_id}")
+            raise NotAllowed()
         teams = [t_ for t_ in teams if t_[0] == team_id]
     team_names = dict(teams)
     stmt = select(User).where(User.team_id.in_(list(team_names) or [-1]),
@@ -183,7 +173,6 @@ def team_progress(
             latest_review=latest,
         ))
 
-    catalogue = catalogue if catalogue is not None else _catalogue()
     h_scenarios = _harassment_scenarios(catalogue)
     harassment = []
     for u in people:
@@ -255,6 +244,6 @@ def team_progress_csv(rows: Sequence[Mapping[str, Any]]) -> bytes:
 def record_export(session: Session, viewer: Viewer, *, what: str, n_rows: int) -> None:
     """Audit a CSV export (the page calls it when the download button is clicked)."""
     if not access.can_export_team_progress(viewer):
-        raise PermissionError("only trainers export team progress")
-    audit.record(session, action=audit.Action.export_csv, actor_id=viewer.id,
-                 actor_name=viewer.username, target_type=what, detail=f"rows={n_rows}")
+        raise NotAllowed()
+    audit.record_by(session, viewer, audit.Action.export_csv, what, None, f"rows={n_rows}")
+    session.flush()
