@@ -46,6 +46,8 @@ with shell.session() as s:
     reports = incidents.list_incidents(s, viewer)
     s.commit()  # HR's views are audited
 st.subheader(shell.tr("incidents.all" if works else "incidents.mine"))
+if flash := st.session_state.pop("inc_flash", None):
+    st.success(flash)
 if not reports:
     st.info(shell.tr("incidents.none"))
 for inc in reports:
@@ -70,6 +72,8 @@ for inc in reports:
                         incidents.update_incident(s, viewer, inc.id, status=status,
                                                   actions=actions)
                         s.commit()
-                    st.success(shell.tr("incidents.saved"))
                 except Refusal as e:
                     shell.show_refusal(e)
+                else:  # rerun: the header shows the new status
+                    st.session_state.inc_flash = shell.tr("incidents.saved")
+                    st.rerun()

@@ -212,6 +212,31 @@ def update_one_on_one(session: Session, viewer: Viewer, one_id: int, *,
     return one
 
 
+def reopen_one_on_one(session: Session, viewer: Viewer, one_id: int, *,
+                      now: datetime | None = None) -> OneOnOne:
+    """HR reopens a closed (done or declined) entry: it is open again, its notes and date kept;
+    audited. Refused while the person has another open or scheduled entry (one per person)."""
+    if not access.can_work_one_on_ones(viewer):
+        raise NotAllowed()
+    one = session.get(OneOnOne, one_id)
+    if one is None or not _visible_entry(session, viewer, one)[0]:
+        raise NotFound("one_on_one.err_not_found")
+    old = OneOnOneStatus(one.status)
+    if old not in (OneOnOneStatus.done, OneOnOneStatus.declined):
+        raise WellbeingError("one_on_one.err_not_closed")
+    other = session.exec(select(OneOnOne).where(
+        OneOnOne.user_id == one.user_id, OneOnOne.id != one.id,
+        OneOnOne.status.in_([OneOnOneStatus.open, OneOnOneStatus.scheduled]))).first()
+    if other is not None:
+        raise WellbeingError("one_on_one.err_other_open")
+    one.status, one.updated_at = OneOnOneStatus.open, now or utcnow()
+    session.add(one)
+    audit.record_by(session, viewer, audit.Action.one_on_one_changed, "one_on_one", one.id,
+                    f"reopened ({old} → open)")
+    session.flush()
+    return one
+
+
 def hr_people(session: Session) -> list[User]:
     """Active HR users (possible assignees)."""
     stmt = select(User).where(User.role == Role.hr, User.active.is_(True)).order_by(User.username)

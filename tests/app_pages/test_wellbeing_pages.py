@@ -214,7 +214,8 @@ def test_hr_schedules_a_one_on_one_and_the_person_sees_the_status(app_env, make_
     at.text_area[0].input("水曜の午後に")
     at.button[0].click().run()
     assert not at.exception
-    assert at.success[0].value == t("one_on_one.saved")
+    assert at.success[0].value == t("one_on_one.saved_as", person="佐藤 優子",
+                                    status=t("one_on_one.status_scheduled"))
     [mine] = oo.my_one_on_ones(session, v)
     assert mine.status == "scheduled"
 
