@@ -139,7 +139,13 @@ def analyse_command(argv: list[str]) -> int:
 
 
 # Subcommands besides analysing a file: name -> function(argv without the name) -> exit code.
-COMMANDS: dict[str, Callable[[list[str]], int]] = {}
+def _intents(argv: list[str]) -> int:
+    from analysis.intents_cli import intents_command  # text only: no audio stack needed
+
+    return intents_command(argv)
+
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {"intents": _intents}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -546,6 +546,10 @@ def _pattern_hits(group: IntentGroup, view: _ClauseView, text: str) -> list[Inte
             continue
         if pat.needs_negation and _hedged(words[max(0, s - 5) : s]):
             continue
+        while s > 0 and words[s - 1].pos[0] == "接頭辞":  # お詫び, ご迷惑
+            s -= 1
+        while e < len(words) and words[e].pos[0] in ("助動詞", "接尾辞"):  # …いたします
+            e += 1
         span = (words[s].span[0], words[e - 1].span[1])
         conf = PATTERN_CONFIDENCE if q == 2 else READING_CONFIDENCE
         return [

@@ -201,9 +201,7 @@ def _clauses(rec: Recognition, shown: set[str]) -> list[dict]:
 
 def mark_promises(amounts: Sequence[YenAmount], rec: Recognition) -> None:
     """An amount is promised unless its sentence escalates or refuses (one recogniser)."""
-    blocked = {
-        c.sentence for c in rec.clauses for h in c.hits if h.id in NON_PROMISE_INTENTS
-    }
+    blocked = {c.sentence for c in rec.clauses for h in c.hits if h.id in NON_PROMISE_INTENTS}
     for a in amounts:
         clause = next(
             (c for c in rec.clauses if c.span[0] <= a.span[0] < max(c.span[1], c.span[0] + 1)),
