@@ -508,24 +508,21 @@ def feedback_for_trainee(session: Session, viewer: Viewer) -> list[Feedback]:
     for chunk in _chunks(ids):
         comments += session.exec(select(Comment).where(Comment.attempt_id.in_(chunk))).all()
     names = user_names(session, [r.trainer_id for r in reviews] + [c.author_id for c in comments])
-    out: list[Feedback] = []
-    for r in reviews:
-        a = attempts[r.attempt_id]
-        out.append(Feedback(
-            kind="review", id=r.id, attempt_id=a.id, scenario_id=a.scenario_id,
-            turn_id=a.turn_id, attempt_at=as_utc(a.created_at), auto_score=a.score,
-            author_name=names.get(r.trainer_id, ""), at=as_utc(r.reviewed_at),
-            new=r.seen_by_trainee_at is None, score_override=r.score_override, reason=r.reason,
-            text=r.reason, corrections=corrections_detail(read(a.result), r.rubric_corrections),
-        ))
-    for c in comments:
-        a = attempts[c.attempt_id]
-        out.append(Feedback(
-            kind="comment", id=c.id, attempt_id=a.id, scenario_id=a.scenario_id,
-            turn_id=a.turn_id, attempt_at=as_utc(a.created_at), auto_score=a.score,
-            author_name=names.get(c.author_id, ""), at=as_utc(c.created_at),
-            new=c.seen_by_trainee_at is None, at_seconds=c.at_seconds, text=c.text,
-        ))
+
+    def item(kind: str, row: Review | Comment, author_id: int, at: datetime, **extra) -> Feedback:
+        a = attempts[row.attempt_id]
+        return Feedback(kind=kind, id=row.id, attempt_id=a.id, scenario_id=a.scenario_id,
+                        turn_id=a.turn_id, attempt_at=as_utc(a.created_at), auto_score=a.score,
+                        author_name=names.get(author_id, ""), at=as_utc(at),
+                        new=row.seen_by_trainee_at is None, **extra)
+
+    out = [item("review", r, r.trainer_id, r.reviewed_at, score_override=r.score_override,
+                reason=r.reason, text=r.reason,
+                corrections=corrections_detail(read(attempts[r.attempt_id].result),
+                                               r.rubric_corrections))
+           for r in reviews]
+    out += [item("comment", c, c.author_id, c.created_at, at_seconds=c.at_seconds, text=c.text)
+            for c in comments]
     out.sort(key=lambda f: (f.at, f.kind, f.id), reverse=True)
     return out
 
