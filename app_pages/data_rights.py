@@ -29,9 +29,9 @@ chosen = st.selectbox(shell.tr("data_rights.choose_user"), list(by_id), index=No
 
 
 def counts_table(counts: dict[str, int], label) -> None:
-    st.dataframe(pd.DataFrame([{shell.tr("data_rights.col_kind"): label(k),
+    st.table(pd.DataFrame([{shell.tr("data_rights.col_kind"): label(k),
                                 shell.tr("data_rights.col_count"): n}
-                               for k, n in counts.items()]), hide_index=True, width="stretch")
+                               for k, n in counts.items()]), hide_index=True)
 
 
 if chosen is not None:
@@ -78,22 +78,22 @@ st.subheader(shell.tr("data_rights.tombstones_heading"))
 with shell.session() as s:
     records = dr.erasure_records(s, viewer)
 if records:
-    st.dataframe(pd.DataFrame([{
+    st.table(pd.DataFrame([{
         shell.tr("data_rights.col_erased_at"): clock.format_local(r.erased_at),
         shell.tr("data_rights.col_account"): r.former_user_id,
         shell.tr("data_rights.col_role"): shell.tr(f"role.{r.former_role}")
         if r.former_role in ("staff", "trainer", "hr", "admin") else r.former_role,
         shell.tr("data_rights.col_by"): r.erased_by_name,
         shell.tr("data_rights.col_reason"): r.reason,
-    } for r in records]), hide_index=True, width="stretch")
+    } for r in records]), hide_index=True)
 else:
     st.caption(shell.tr("data_rights.no_tombstones"))
 
 st.subheader(shell.tr("data_rights.retention_heading"))
-st.dataframe(pd.DataFrame([{shell.tr("data_rights.col_what"): shell.tr(f"data_rights.{name}"),
+st.table(pd.DataFrame([{shell.tr("data_rights.col_what"): shell.tr(f"data_rights.{name}"),
                             shell.tr("data_rights.col_days"): days}
                            for name, days in dr.retention_settings()]),
-             hide_index=True, width="stretch")
+             hide_index=True)
 if st.button(shell.tr("data_rights.retention_run"), key="retention_run"):
     with shell.session() as s:
         report = dr.run_retention(s, viewer)

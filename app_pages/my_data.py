@@ -23,11 +23,11 @@ with shell.session() as s:
     profile = dr.profile_fields(s, viewer, viewer.id)
 
 st.subheader(shell.tr("data_rights.summary_heading"))
-st.dataframe(
+st.table(
     pd.DataFrame([{shell.tr("data_rights.col_kind"): dr.kind_label(kind, lang),
                    shell.tr("data_rights.col_count"): n}
                   for kind, n in {"profile": 1, **counts}.items()]),
-    hide_index=True, width="stretch",
+    hide_index=True,
 )
 
 st.subheader(shell.tr("data_rights.download_heading"))
@@ -73,11 +73,11 @@ if viewer.role == Role.staff:
 st.caption(shell.tr("data_rights.erase_hint"))
 
 st.subheader(shell.tr("data_rights.retention_heading"))
-st.dataframe(
+st.table(
     pd.DataFrame([{shell.tr("data_rights.col_what"): shell.tr(f"data_rights.{name}"),
                    shell.tr("data_rights.col_days"): days}
                   for name, days in dr.retention_settings()]),
-    hide_index=True, width="stretch",
+    hide_index=True,
 )
 if access.can_submit_checkin(viewer):
     st.subheader(shell.tr("data_rights.withdraw_heading"))

@@ -129,7 +129,7 @@ CHILD_LINKS: tuple[Link, ...] = (
     Link("incident", "attempt_id", None, "null", why="only their own reports link an attempt"),
 )
 
-_SECRET_WORDS = ("password", "hash", "token", "secret", "ticket", "fingerprint")
+_SECRET_WORDS = ("_hash", "token", "secret", "ticket", "fingerprint")  # columns never exported
 _PROFILE_EXCLUDE = ("password_hash",)
 
 
