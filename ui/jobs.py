@@ -12,7 +12,7 @@ from core.clock import format_local
 from core.models import AttemptStatus
 from services import jobs as app_jobs
 from services import practice
-from ui.shell import session, tr
+from ui.shell import current_viewer, session, tr
 
 POLL_SECONDS = 1.5
 
@@ -39,6 +39,7 @@ def show_state(state: app_jobs.AnalysisState) -> None:
 def analysis_progress(viewer, attempt_id: int) -> None:
     """While the attempt is waiting or being analysed: its state, refreshed every
     ``POLL_SECONDS`` without blocking the page; the whole page reruns when it is finished."""
+    viewer = viewer or current_viewer()
 
     @st.fragment(run_every=POLL_SECONDS)
     def poll() -> None:
@@ -60,8 +61,28 @@ def queue_analysis(attempt_id: int) -> None:
     app_jobs.enqueue_analysis(attempt_id)
 
 
+def pending_state(attempt) -> app_jobs.AnalysisState | None:
+    """The analysis state of a waiting or analysing attempt (None for any other)."""
+    if attempt.status not in app_jobs.PENDING:
+        return None
+    with session() as s:
+        return app_jobs.analysis_state(s, attempt)
+
+
+def waiting(attempt, viewer=None) -> bool:
+    """For an attempt whose analysis is queued or running: the heading and its live progress;
+    True then. False when nothing is queued for it (offer a retry)."""
+    state = pending_state(attempt)
+    if state is None or not (state.queued or state.running):
+        return False
+    st.markdown(f"**{tr('practice.analysing')}**")
+    analysis_progress(viewer, attempt.id)
+    return True
+
+
 def retry(viewer, attempt_id: int) -> None:
     """Analyse a failed or stuck attempt of the viewer's again (queued)."""
+    viewer = viewer or current_viewer()
     with session() as s:
         attempt = practice.get_attempt_for(s, viewer, attempt_id)
         app_jobs.retry_analysis(s, attempt)
