@@ -270,7 +270,12 @@ def _content_items(rr: RubricResult, cfg: dict, total_points: float) -> list[Ded
         pts = round(total_points * g.weight / weight_sum if weight_sum else 0.0, 2)
         key = f"required:{g.id}"
         if g.found:
-            ja, en = _texts(c, "found_explanation", label=g.label, matched=g.matched_text)
+            # recognition garbled the words (a fuzzy match): quote them with the intended phrase
+            fuzzy = bool(getattr(g, "layer", "phrase") == "phrase" and g.phrase and g.matched_text
+                         and g.distance and g.matched_text != g.phrase)
+            ja, en = _texts(c, "found_fuzzy_explanation" if fuzzy and "found_fuzzy_explanation" in c
+                            else "found_explanation", label=g.label, matched=g.matched_text,
+                            phrase=g.phrase)
             out.append(Deduction(key, CONTENT, 0.0, pts, ja, explanation_en=en))
         else:
             ja, en = _texts(c, "missing_explanation", label=g.label)

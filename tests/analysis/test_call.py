@@ -72,3 +72,4 @@ def test_the_two_most_useful_improvements_sum_over_the_call():
     assert top[0].tip() == "お詫びを" and top[0].tip("en") == "required:apology tip"
     assert [i.key for i in top_improvements([s1, s2, s3], n=3)][2] == "pace"
     assert top_improvements([None]) == []
+
