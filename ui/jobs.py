@@ -43,6 +43,9 @@ def analysis_progress(viewer, attempt_id: int) -> None:
 
     @st.fragment(run_every=POLL_SECONDS)
     def poll() -> None:
+        from core.worker import start_embedded
+
+        start_embedded()  # the embedded worker died (killed, out of memory): start another
         with session() as s:
             try:
                 attempt = practice.get_attempt_for(s, viewer, attempt_id)
