@@ -109,7 +109,7 @@ def demo_password_visible() -> bool:
 
 PENDING_CHANGE = "pw_change_pending"  # {"user_id", "since", "admin_reset", "notice"}
 PENDING_SECONDS = 600  # the change form stays valid this long after the temporary login
-RESET_NOTICE = "pw_reset_notice"  # shown once, after signing in
+RESET_NOTICE = "pw_reset_notice_seen"  # the user id the notice was shown to
 
 
 def start_password_change(result) -> None:
@@ -125,14 +125,20 @@ def start_password_change(result) -> None:
     }
 
 
-def remember_reset_notice(result) -> None:
-    if result.reset_notice is not None:
-        st.session_state[RESET_NOTICE] = (result.reset_notice.last, result.reset_notice.count)
+def show_reset_notice(viewer, lang: str) -> None:
+    """Once per browser session: if an admin reset this person's password lately, say so (the
+    database decides, ``core.auth.reset_notice``; it survives the cookie handshake's reload)."""
+    from core import auth
+    from core.db import new_session
+    from core.models import User, utcnow
 
-
-def show_reset_notice(lang: str) -> None:
-    """The notice that an admin reset the password (once per sign-in)."""
-    _warn_reset(st.session_state.pop(RESET_NOTICE, None), lang)
+    if st.session_state.get(RESET_NOTICE) == viewer.id:
+        return
+    st.session_state[RESET_NOTICE] = viewer.id
+    with new_session() as s:
+        user = s.get(User, viewer.id)
+        notice = auth.reset_notice(s, user, utcnow()) if user is not None else None
+    _warn_reset((notice.last, notice.count) if notice else None, lang)
 
 
 def _warn_reset(notice, lang: str) -> None:
@@ -184,6 +190,4 @@ def password_change_form(session_factory, lang: str) -> int | None:
         st.error(tr_(e.key, lang, **e.values))
         return None
     st.session_state.pop(PENDING_CHANGE, None)
-    if pending.get("notice"):
-        st.session_state[RESET_NOTICE] = pending["notice"]  # told again once signed in
     return pending["user_id"]
