@@ -281,9 +281,14 @@ def can_report_incident(viewer: Viewer) -> bool:
     return viewer.role == Role.staff
 
 
+def is_own_attempt(viewer: Viewer, attempt: Attempt) -> bool:
+    """The viewer made this attempt (marking its feedback seen, linking it to a report)."""
+    return not viewer.is_system and attempt.user_id == viewer.id
+
+
 def can_attach_attempt(viewer: Viewer, attempt: Attempt) -> bool:
     """Link a practice attempt to one's incident report: only one's own attempt."""
-    return can_report_incident(viewer) and attempt.user_id == viewer.id
+    return can_report_incident(viewer) and is_own_attempt(viewer, attempt)
 
 
 def is_audited_incident_view(viewer: Viewer, incident: Incident) -> bool:

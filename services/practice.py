@@ -29,7 +29,7 @@ from core import access, storage
 from core.access import Viewer
 from core.config import get_settings
 from core.db import get_engine
-from core.errors import Refusal
+from core.errors import NotAllowed, NotFound, Refusal
 from core.models import Attempt, AttemptKind, AttemptStatus, User, utcnow
 from scenarios import voice
 from scenarios.branching import next_turn_after
@@ -221,7 +221,7 @@ def _check_upload(data: bytes, filename: str) -> str:
 
 def _store(session: Session, viewer: Viewer, data: bytes, filename: str, **fields) -> Attempt:
     if not access.can_practise(viewer):
-        raise PermissionError("only staff record practice answers")
+        raise NotAllowed()
     suffix = _check_upload(data, filename)
     relative, sha = storage.save_recording(viewer.id, data, suffix=suffix)
     attempt = Attempt(user_id=viewer.id, audio_path=relative, audio_sha256=sha,
@@ -368,14 +368,14 @@ def analyse_attempt(attempt_id: int, *, progress: Progress | None = None) -> Att
 
 
 def get_attempt_for(session: Session, viewer: Viewer | None, attempt_id: int) -> Attempt:
-    """The attempt if ``viewer`` may open it (asks ``core.access``); PermissionError otherwise,
-    LookupError when there is no such attempt."""
+    """The attempt if ``viewer`` may open it (asks ``core.access``); :class:`NotAllowed`
+    otherwise (also for no viewer), :class:`NotFound` when there is no such attempt."""
     attempt = session.get(Attempt, attempt_id)
     if attempt is None:
-        raise LookupError(f"attempt {attempt_id} not found")
+        raise NotFound()
     owner = session.get(User, attempt.user_id)
     if viewer is None or owner is None or not access.can_view_attempt(viewer, attempt, owner):
-        raise PermissionError("not allowed to open this attempt")
+        raise NotAllowed()
     return attempt
 
 

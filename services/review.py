@@ -30,7 +30,7 @@ from analysis.result import AnalysisResult
 from core import access, audit
 from core.access import Viewer
 from core.clock import as_utc, local_day_start
-from core.errors import Refusal
+from core.errors import NotAllowed, NotFound, Refusal
 from core.models import (
     Attempt,
     AttemptKind,
@@ -62,7 +62,7 @@ class ReviewError(Refusal):
     parameters. Pages show ``ui.tr(e.key, **e.values)``."""
 
 
-class AttemptNotFound(LookupError):
+class AttemptNotFound(NotFound):
     """No such attempt (pages show the same message as for a refusal)."""
 
 
@@ -132,12 +132,11 @@ def _load_for_review(session: Session, viewer: Viewer, attempt_id: int,
                      *, write: bool) -> tuple[Attempt, User]:
     attempt = session.get(Attempt, attempt_id)
     if attempt is None:
-        raise AttemptNotFound(attempt_id)
+        raise AttemptNotFound()
     owner = session.get(User, attempt.user_id)
     check = access.can_review_attempt if write else access.can_view_attempt
     if owner is None or not check(viewer, attempt, owner):
-        raise PermissionError(f"user {viewer.id} may not {'review' if write else 'view'} "
-                              f"attempt {attempt_id}")
+        raise NotAllowed()
     return attempt, owner
 
 
@@ -530,12 +529,12 @@ def feedback_for_trainee(session: Session, viewer: Viewer) -> list[Feedback]:
 def mark_feedback_seen(session: Session, viewer: Viewer, attempt_id: int) -> int:
     """The trainee has seen the feedback on their attempt; returns how many items were new.
 
-    Raises ``PermissionError`` for an attempt that is not the viewer's own. Commits (as
+    Raises :class:`NotAllowed` for an attempt that is not the viewer's own. Commits (as
     ``services.progress.mark_feedback_seen``, which calls it, promises its callers).
     """
     attempt = session.get(Attempt, attempt_id)
-    if attempt is None or attempt.user_id != viewer.id:
-        raise PermissionError(f"attempt {attempt_id} is not user {viewer.id}'s")
+    if attempt is None or not access.is_own_attempt(viewer, attempt):
+        raise NotAllowed()
     now = utcnow()
     n = 0
     for model in (Review, Comment):
