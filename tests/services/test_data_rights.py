@@ -592,3 +592,6 @@ def test_cli_export_and_erase_user(db, tmp_path, capsys):
     assert db.get(User, w["p"].id) is None
     rec = db.exec(select(ErasureRecord)).one()
     assert rec.former_user_id == w["p"].id and "書面" in rec.reason
+    assert rec.erased_by_id is None and rec.erased_by_name == "system"
+    assert main(["retention"]) == 0
+    assert "recordings_deleted: 0" in capsys.readouterr().out
