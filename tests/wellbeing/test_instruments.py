@@ -16,7 +16,9 @@ from wellbeing.instruments import (
     JOB_ITEMS,
     K6,
     K6_INTERVAL_DAYS,
+    MAX_FREE_TEXT_CHARS,
     WHO5,
+    AnswerError,
     JobAnswers,
     iso_week,
     k6_due,
@@ -305,3 +307,23 @@ def test_package_is_pure():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True
     )
     assert p.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(("bad", "key"), [
+    (lambda: WHO5.validate([5, 5, 5, 5, 6]), "checkin.err_who5"),
+    (lambda: WHO5.validate("55555"), "checkin.err_who5"),
+    (lambda: K6.validate([0] * 5), "checkin.err_k6"),
+    (lambda: JobAnswers(workload="endless"), "checkin.err_job"),
+    (lambda: JobAnswers.from_dict({"mood": "good"}), "checkin.err_job"),
+    (lambda: JobAnswers(free_text="x" * (MAX_FREE_TEXT_CHARS + 1)), "checkin.err_free_text_long"),
+])
+def test_bad_answers_name_a_message_of_the_apps_catalogue(bad, key):
+    """AnswerError says what is wrong in English (str) and names the message a person reads:
+    a key of the app's catalogue with both languages (the test may import core; the package
+    may not)."""
+    from core.i18n import t
+
+    with pytest.raises(AnswerError) as e:
+        bad()
+    assert e.value.key == key and str(e.value)
+    assert t(key, "ja", **e.value.values) and t(key, "en", **e.value.values)
