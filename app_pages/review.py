@@ -8,6 +8,8 @@ recording is written to the audit log. The parts of one recording are ``ui.revie
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -118,7 +120,7 @@ def queue_view() -> None:
             shell.tr("review.col_when"): when(i.created_at),
             shell.tr("review.person"): i.user_name,
             shell.tr("review.scenario"): title(i.scenario_id),
-            shell.tr("review.turn"): i.turn_id or "",
+            shell.tr("review.turn"): widgets.turn_title(catalogue.scenario(i.scenario_id), i.turn_id),
             shell.tr("review.col_status"): status_label(i.status),
             shell.tr("review.col_auto"): "" if i.auto_score is None else str(i.auto_score),
             shell.tr("review.col_override"): "" if i.score_override is None else str(i.score_override),
@@ -128,11 +130,15 @@ def queue_view() -> None:
         for i in queue.items
     ])
     st.caption(shell.tr("review.select_hint"))
-    picked = st.dataframe(table, hide_index=True, width="stretch", key="rv_table",
+    # The key names the rows shown: a selection made in one list can never open a row of another
+    # (after a filter change the same row number is a different attempt).
+    ids = [i.attempt_id for i in queue.items]
+    picked = st.dataframe(table, hide_index=True, width="stretch",
+                          key="rv_table_" + hashlib.sha1(repr(ids).encode()).hexdigest()[:12],
                           on_select="rerun", selection_mode="single-row")
     rows = list(getattr(getattr(picked, "selection", None), "rows", None) or [])
-    if rows and 0 <= rows[0] < len(queue.items):
-        st.query_params["attempt"] = str(queue.items[rows[0]].attempt_id)
+    if rows and 0 <= rows[0] < len(ids):
+        st.query_params["attempt"] = str(ids[rows[0]])
         st.rerun()
     by_id = {i.attempt_id: i for i in queue.items}
     left, right = st.columns([4, 1], vertical_alignment="bottom")
