@@ -27,13 +27,10 @@ from analysis.phonetic import IndexedText, Match, find_phrase
 from analysis.reading import Span
 from analysis.rubric import PhraseGroup, Rubric
 
-# Escalation (上司・責任者…): its patterns live in analysis/intents.toml under "escalation"; these
-# phrases are matched on kana readings as well (Whisper's homophones).
-ESCALATION = PhraseGroup(
-    id="escalation",
-    label="上司・責任者へのエスカレーション",
-    phrases=("上司", "責任者", "上の者", "上席", "担当部署", "権限"),
-)
+# Escalation (上司・責任者…) is the "escalation" intent of analysis/intents.toml: one list of
+# patterns (nouns also match by reading, so Whisper's 上肢 for 上司 counts). A bare mention
+# (「上司からは…と言われております」) is not an escalation, so there is no word list here.
+ESCALATION = PhraseGroup(id="escalation", label="上司・責任者へのエスカレーション", phrases=())
 # Intents that make an amount in their sentence a non-promise (escalating or refusing it).
 NON_PROMISE_INTENTS = ("escalation", "refuse_clearly", "flat_refusal")
 
@@ -232,11 +229,7 @@ def match_rubric(text: str, rubric: Rubric, *, layers: Layers = ALL_LAYERS) -> R
     """
     groups = intent_groups(rubric)
     ids = {g.id for g in groups}
-    helpers = [
-        intent_group(gid, "required", gid, ESCALATION.phrases if gid == "escalation" else ())
-        for gid in NON_PROMISE_INTENTS
-        if gid not in ids
-    ]
+    helpers = [intent_group(gid, "required", gid) for gid in NON_PROMISE_INTENTS if gid not in ids]
     rec = recognise(text, [*groups, *helpers], layers=layers)
     amounts = find_yen_amounts(text)
     mark_promises(amounts, rec)
