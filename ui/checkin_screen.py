@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import clock
 from core.access import Viewer
 from core.config import get_settings
 from core.errors import Refusal
-from core.models import ConsentKind
+from core.models import ConsentKind, utcnow
 from services import checkin as wd
 from services import consent
 from services import one_on_one as oo
 from ui import shell
+from wellbeing import flags, hours
 from wellbeing.instruments import (
     FREE_TEXT_PROMPT,
     HARASSMENT,
@@ -138,11 +140,19 @@ def checkin_form(viewer: Viewer, state: wd.CheckInState, today) -> bool:
 
 
 def support_contacts() -> None:
+    """The configured contacts, those open now first, each marked open or closed now (company
+    time; ``wellbeing.hours``)."""
     with st.container(border=True):
         st.subheader(shell.tr("checkin.support_heading"))
         st.write(shell.tr("checkin.support_intro"))
-        for c in get_settings().support_contacts:
-            lines = [f"**{c.name}**"]
+        now = clock.to_local(utcnow())
+        marked = hours.open_first(get_settings().support_contacts, now)
+        if not hours.any_open(o for _c, o in marked):
+            st.warning(shell.tr("checkin.support_none_open"))
+        for c, open_now in marked:
+            state = {True: "checkin.support_open_now", False: "checkin.support_closed_now",
+                     None: None}[open_now]
+            lines = [f"**{c.name}**" + (f"　{shell.tr(state)}" if state else "")]
             if c.phone:
                 lines.append(shell.tr("checkin.support_phone", phone=c.phone))
             if c.hours:
@@ -179,10 +189,12 @@ def share_option(viewer: Viewer, result: wd.CheckInResult) -> None:
             return
         st.markdown(f"**{shell.tr('checkin.share_heading')}**")
         st.caption(shell.tr("checkin.share_explain"))
-        reasons = {r["code"]: r[lang] if lang in r else r["ja"] for r in result.flag.reasons}
-        chosen = st.multiselect(shell.tr("checkin.share_reasons"), list(reasons),
-                                placeholder=shell.tr("app.choose"),
-                                default=list(reasons), format_func=reasons.get, key="share_codes")
+        # one reason per kind (K6 ≥ 13 says what K6 ≥ 10 would), each a checkbox: long texts wrap
+        reasons = {r["code"]: r[lang] if lang in r else r["ja"]
+                   for r in flags.most_severe_of_each_kind(result.flag.reasons)}
+        st.markdown(shell.tr("checkin.share_reasons"))
+        chosen = [code for code, text in reasons.items()
+                  if st.checkbox(text, value=True, key=f"share_code_{code}")]
         if st.button(shell.tr("checkin.share_button"), key="share_flag"):
             try:
                 with shell.session() as s:
