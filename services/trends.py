@@ -87,8 +87,8 @@ def _aggregate(session: Session, first_week: date, last_week: date,
     """ONE scan of the check-ins of the weeks, grouped by week and team: counts, sums, K6
     buckets, job-item rank sums, and the free texts of weeks before ``texts_before``.
 
-    Consent withdrawal and erasure (``services.data_rights``): only check-ins of people whose
-    wellbeing consent is in force are counted; a closed week that was frozen (``TrendRollup``,
+    Consent withdrawal and erasure (``services.data_rights``): check-ins of people who withdrew
+    their wellbeing consent (and have not given it again) are not counted; a closed week that was frozen (``TrendRollup``,
     written before any of its check-ins was withdrawn, erased or expired) is counted from its
     frozen sums, so what HR saw for a closed week never changes. Free texts always come from
     the rows (erased or withdrawn texts are gone)."""
@@ -137,15 +137,20 @@ _SUM_NAMES = ("n", "who5_sum", "watch", "urgent", "harassed", "harassment_sum",
               *[f"k6_{b}" for b in K6_BUCKETS])
 
 
-def _consented():
-    """SQL: the people whose wellbeing consent is in force now (HR aggregates count only them)."""
+def _withdrawn():
+    """SQL: the people who withdrew their wellbeing consent and have not given it again (HR
+    aggregates count them no longer; a check-in exists only with consent, so everybody else
+    counts)."""
+    in_force = select(Consent.user_id).where(Consent.kind == ConsentKind.wellbeing,
+                                             Consent.withdrawn_at.is_(None))
     return select(Consent.user_id).where(Consent.kind == ConsentKind.wellbeing,
-                                         Consent.withdrawn_at.is_(None))
+                                         Consent.withdrawn_at.is_not(None),
+                                         Consent.user_id.not_in(in_force))
 
 
 def _scan(session: Session, first_week: date, last_week: date, texts_before: date | None):
     """``(week, team_id, sums in _SUM_NAMES order, free texts or None)`` per group, from the
-    check-ins of consenting people (texts only of weeks before ``texts_before``)."""
+    check-ins of people who have not withdrawn consent (texts only of weeks before ``texts_before``)."""
     cols = [func.count(), func.sum(CheckIn.who5_pct),
             _count_if(CheckIn.level == FlagLevel.watch), _count_if(CheckIn.level == FlagLevel.urgent),
             _count_if(CheckIn.harassment_count > 0), func.sum(CheckIn.harassment_count)]
@@ -159,7 +164,7 @@ def _scan(session: Session, first_week: date, last_week: date, texts_before: dat
         cols.append(func.aggregate_strings(text, TEXT_SEPARATOR))
     stmt = (select(CheckIn.week_start, CheckIn.team_id, *cols)
             .where(CheckIn.week_start >= first_week, CheckIn.week_start <= last_week,
-                   CheckIn.user_id.in_(_consented()))
+                   CheckIn.user_id.not_in(_withdrawn()))
             .group_by(CheckIn.week_start, CheckIn.team_id))
     width = len(_SUM_NAMES)
     for row in session.connection().execute(stmt):
