@@ -595,3 +595,19 @@ def test_cli_export_and_erase_user(db, tmp_path, capsys):
     assert rec.erased_by_id is None and rec.erased_by_name == "system"
     assert main(["retention"]) == 0
     assert "recordings_deleted: 0" in capsys.readouterr().out
+
+
+def test_only_a_withdrawal_leaves_hr_totals_and_consenting_again_counts_again(db):
+    v = person(db, "again")
+    checkin(db, v, GOOD, day=TODAY)
+    loose = person(db, "no_rows", consent=False)  # rows written directly (benchmarks, imports)
+    db.add(CheckIn(user_id=loose.id, team_id=loose.team_id, week_start=THIS_WEEK, who5=[3] * 5,
+                   who5_raw=15, who5_pct=60, job={}))
+    db.commit()
+    assert wt.aggregate_rows(db, THIS_WEEK, THIS_WEEK)[0].n_respondents == 2
+    cs.withdraw_consent(db, v, ConsentKind.wellbeing, now=NOW)
+    db.commit()
+    assert wt.aggregate_rows(db, THIS_WEEK, THIS_WEEK)[0].n_respondents == 1
+    cs.give_consent(db, v, ConsentKind.wellbeing, now=NOW + timedelta(hours=1))
+    db.commit()
+    assert wt.aggregate_rows(db, THIS_WEEK, THIS_WEEK)[0].n_respondents == 2
