@@ -13,8 +13,10 @@ Layers, cheapest first (BENCHMARKS.md says which of them measurably help):
 2. **Phrases on kana readings** (the group's ``phrases``, :mod:`analysis.phonetic`), with the same
    negation scope: the turn-specific and turn-local phrases of a scenario, and Whisper's
    homophone errors (至急/支給/地球).
-3. **Semantic layer** (:mod:`analysis.intents_semantic`, optional): a clause embedding scored by
-   a calibrated classifier, only for clauses the first two layers left without a hit.
+A semantic layer (sentence embeddings of multilingual-e5-small, nearest group example with a
+margin against neutral sentences) was measured as a fallback for clauses without a hit and
+dropped: on the dev split it rescued none of the remaining misses at any margin and only added
+false hits (BENCHMARKS.md).
 
 Spans are ``(start, end)`` character offsets into the transcript.
 """
@@ -29,15 +31,17 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from analysis.clauses import Clause, split_clauses
 from analysis.morph import Morph, analyse
 from analysis.phonetic import (
     HALF,
     IndexedText,
     Match,
-    _best_end,
     _best_start,
     _make_match,
+    indel_cost,
     substitution_cost,
     tolerance,
 )
@@ -476,7 +480,7 @@ class IntentHit:
     evidence: str  # the words that carry it (transcript text)
     span: Span
     confidence: float
-    layer: Literal["pattern", "phrase", "semantic"]
+    layer: Literal["pattern", "phrase"]
     rule: str = ""  # the pattern, phrase or example that matched
 
     def to_dict(self) -> dict:
@@ -577,10 +581,46 @@ def _bigrams(morae: Sequence[str]) -> set[tuple[str, str]]:
     return set(pairwise(morae))
 
 
-def find_phrase_fast(idx: IndexedText, phrase: str, text_bigrams: set) -> Match | None:
-    """:func:`analysis.phonetic.find_phrase` with the phrase's reading cached and a q-gram
-    filter before the approximate search: a phrase of n morae within k edits shares at least
-    n − 1 − 2k mora bigrams with the text."""
+class _PhraseIndex:
+    """A transcript's morae prepared for many approximate phrase searches: mora ids over the
+    transcript's own alphabet, cumulative insertion costs and a cache of substitution-cost rows
+    (one per phrase mora), so that the dynamic programme is vectorised."""
+
+    def __init__(self, idx: IndexedText):
+        self.idx = idx
+        self.alphabet = sorted(set(idx.morae))
+        ids = {m: i for i, m in enumerate(self.alphabet)}
+        self.ids = np.array([ids[m] for m in idx.morae], dtype=np.int64)
+        ins = np.array([indel_cost(m) for m in idx.morae])
+        self.cum_ins = np.concatenate([[0.0], np.cumsum(ins)])
+        self.bigrams = _bigrams(idx.morae)
+        self._rows: dict[str, np.ndarray] = {}
+
+    def row(self, mora: str) -> np.ndarray:
+        r = self._rows.get(mora)
+        if r is None:
+            r = np.array([substitution_cost(mora, a) for a in self.alphabet])
+            self._rows[mora] = r
+        return r[self.ids]
+
+    def best_end(self, pm: Sequence[str]) -> tuple[float, int]:
+        """:func:`analysis.phonetic._best_end` (free-start approximate substring search)."""
+        cum = self.cum_ins
+        prev = np.zeros(len(self.ids) + 1)
+        for p in pm:
+            diag = np.concatenate([[np.inf], prev[:-1] + self.row(p)])
+            a = np.minimum(diag, prev + indel_cost(p))
+            a[0] = prev[0] + indel_cost(p)
+            prev = np.minimum.accumulate(a - cum) + cum
+        j = int(np.argmin(prev))
+        return float(prev[j]), j
+
+
+def find_phrase_fast(pidx: _PhraseIndex, phrase: str) -> Match | None:
+    """:func:`analysis.phonetic.find_phrase` with the phrase's reading cached, a q-gram filter
+    (a phrase of n morae within k edits shares at least n − 1 − 2k mora bigrams with the text)
+    and a vectorised dynamic programme."""
+    idx = pidx.idx
     pm = list(_phrase_morae(phrase))
     if not pm or not idx.morae:
         return None
@@ -595,9 +635,9 @@ def find_phrase_fast(idx: IndexedText, phrase: str, text_bigrams: set) -> Match 
     if budget <= 0:
         return None
     edits = int(budget / HALF)
-    if len(_bigrams(pm) & text_bigrams) < len(pm) - 1 - 2 * edits:
+    if len(_bigrams(pm) & pidx.bigrams) < len(pm) - 1 - 2 * edits:
         return None
-    cost, end = _best_end(pm, idx.morae)
+    cost, end = pidx.best_end(pm)
     if cost > budget + 1e-9 or end == 0:
         return None
     start = _best_start(pm, idx.morae, end)
@@ -610,14 +650,13 @@ def _phrase_hits(
     group: IntentGroup,
     clauses: Sequence[Clause],
     text: str,
-    idx: IndexedText,
+    pidx: _PhraseIndex,
     max_distance: float | None = None,
 ) -> list[IntentHit]:
     out: list[IntentHit] = []
     seen: set[int] = set()
-    grams = _bigrams(idx.morae)
     for phrase in group.phrases:
-        m = find_phrase_fast(idx, phrase, grams)
+        m = find_phrase_fast(pidx, phrase)
         if m is None or (max_distance is not None and m.distance > max_distance):
             continue
         clause = next(
@@ -653,7 +692,6 @@ class Layers:
 
     patterns: bool = True
     phrases: bool = True
-    semantic: bool = False
     unless: bool = True
     # phrases of a group that also has patterns must match this closely (kana edit cost);
     # turn-local groups (phrases only) keep the full tolerance of analysis.phonetic
@@ -668,7 +706,6 @@ def recognise(
     groups: Sequence[IntentGroup],
     *,
     layers: Layers = ALL_LAYERS,
-    semantic=None,
 ) -> Recognition:
     """Which of ``groups`` each clause of ``text`` expresses.
 
@@ -680,8 +717,6 @@ def recognise(
         The groups to look for (a turn's required and NG groups, or a whole library).
     layers : Layers
         Which layers run.
-    semantic : analysis.intents_semantic.SemanticLayer, optional
-        Used for clauses without any hit when ``layers.semantic``.
 
     Returns
     -------
@@ -692,7 +727,7 @@ def recognise(
     results = [ClauseResult(c.index, c.sentence, c.text(text), c.span) for c in clauses]
     if not clauses:
         return Recognition(text, results)
-    idx = IndexedText(text) if layers.phrases else None
+    pidx = _PhraseIndex(IndexedText(text)) if layers.phrases else None
     by_clause: dict[tuple[int, str], IntentHit] = {}
 
     def keep(h: IntentHit) -> None:
@@ -706,14 +741,10 @@ def recognise(
             for v in views:
                 for h in _pattern_hits(g, v, text):
                     keep(h)
-        if layers.phrases and g.phrases and idx is not None:
+        if layers.phrases and g.phrases and pidx is not None:
             limit = layers.pattern_group_phrase_distance if g.patterns else None
-            for h in _phrase_hits(g, clauses, text, idx, limit):
+            for h in _phrase_hits(g, clauses, text, pidx, limit):
                 keep(h)
-    if layers.semantic and semantic is not None:
-        empty = [c for c in clauses if not any(k[0] == c.index for k in by_clause)]
-        for h in semantic.hits(text, empty, groups):
-            keep(h)
     hits = list(by_clause.values())
     if layers.unless:
         hits = _apply_unless(hits, groups, views, text)

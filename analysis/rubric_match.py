@@ -50,7 +50,7 @@ class GroupResult:
     tip: str = ""
     example: str = ""  # the group's first phrase, for tips
     confidence: float | None = None  # of the recogniser's hit (0–1)
-    layer: str | None = None  # "pattern", "phrase" or "semantic"
+    layer: str | None = None  # "pattern" or "phrase"
     clause: int | None = None  # index into RubricResult.clauses
 
 
