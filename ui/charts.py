@@ -36,6 +36,16 @@ LONG_PAUSE_COLOUR = "#e45756"
 BAND_COLOUR = "#54a24b"
 
 
+# Dates on chart axes in the viewer's language (Vega's default labels are English: "Thu 12").
+DATE_FORMAT = {"ja": "%-m月%-d日", "en": "%b %-d"}
+DATE_TOOLTIP = "%Y-%m-%d"
+
+
+def date_axis(lang: str = "ja") -> alt.Axis:
+    """A time axis labelled as the viewer writes dates (never Vega's English defaults)."""
+    return alt.Axis(format=DATE_FORMAT.get(lang, DATE_FORMAT["ja"]), labelAngle=0)
+
+
 def good_range(item: str) -> tuple[float | None, float | None]:
     """The interval of ``[delivery.<item>]`` in bands.toml where nothing is deducted, as
     (low, high); None = open. E.g. ``good_range("pace")`` → (5.0, 7.0)."""
@@ -165,7 +175,7 @@ def scores_chart(rows: Sequence[ProgressRow], *, lang: str = "ja") -> alt.LayerC
         "scenario": [r.title or r.scenario_id or "" for r in data],
     })
     points = alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("when:T", title=t("progress.col_when", lang)),
+        x=alt.X("when:T", title=t("progress.col_when", lang), axis=date_axis(lang)),
         y=alt.Y("score:Q", title=t("progress.col_score", lang), scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("scenario:N", title=t("progress.col_scenario", lang)),
         tooltip=["scenario:N", "score:Q", alt.Tooltip("when:T", format="%Y-%m-%d %H:%M")],
@@ -188,7 +198,7 @@ def metric_chart(rows: Sequence[ProgressRow], metric: str, *, title: str,
         return None
     df = pd.DataFrame({"when": [pd.Timestamp(r.created_at) for r in data],
                        "value": [float(r.metrics[metric]) for r in data]})
-    x = alt.X("when:T", title=t("progress.col_when", lang))
+    x = alt.X("when:T", title=t("progress.col_when", lang), axis=date_axis(lang))
     line = alt.Chart(df).mark_line(point=True, color=SPEECH_COLOUR).encode(
         x=x, y=alt.Y("value:Q", title=title),
         tooltip=[alt.Tooltip("when:T", format="%Y-%m-%d %H:%M"), alt.Tooltip("value:Q", format=".2f")])
@@ -220,7 +230,7 @@ def team_trend_chart(progress: TeamProgress, lang: str = "ja") -> alt.LayerChart
         return None
     df = pd.DataFrame(data)
     lines = alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("when:T", title=t("team.axis_date", lang)),
+        x=alt.X("when:T", title=t("team.axis_date", lang), axis=date_axis(lang)),
         y=alt.Y("score:Q", title=t("team.axis_score", lang), scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("person:N", title=t("team.col_name", lang)),
         tooltip=["person:N", "scenario:N", "score:Q",
@@ -281,17 +291,17 @@ def own_checkin_charts(points: Sequence[dict[str, Any]], *, lang: str = "ja",
     ``points``: ``{"week": ISO date, "who5": 0–100, "k6": 0–24 | None}`` oldest first
     (``services.checkin.own_trend``)."""
     frame = pd.DataFrame(list(points), columns=["week", "who5", "k6"])
-    x = alt.X("week:T", title=t("checkin.trend_week", lang))
+    x = alt.X("week:T", title=t("checkin.trend_week", lang), axis=date_axis(lang))
     charts = [alt.Chart(frame).mark_line(point=True).encode(
         x=x, y=alt.Y("who5:Q", title=t("checkin.trend_who5", lang),
                      scale=alt.Scale(domain=[0, 100])),
-        tooltip=["week:T", "who5:Q"])]
+        tooltip=[alt.Tooltip("week:T", format=DATE_TOOLTIP), "who5:Q"])]
     k6 = frame.dropna(subset=["k6"])
     if len(k6) > 0:
         charts.append(alt.Chart(k6).mark_bar(size=14).encode(
             x=x, y=alt.Y("k6:Q", title=t("checkin.trend_k6", lang),
                          scale=alt.Scale(domain=[0, 24])),
-            tooltip=["week:T", "k6:Q"]).properties(height=160))
+            tooltip=[alt.Tooltip("week:T", format=DATE_TOOLTIP), "k6:Q"]).properties(height=160))
     return charts
 
 
@@ -315,7 +325,7 @@ def trend_charts(records: Sequence[dict[str, Any]], lang: str = "ja",
         total = t("trends.company_total", lang)
         shown = shown[shown["team"].isin([total if x is None else x for x in teams])]
     team_t, week_t = t("trends.col_team", lang), t("trends.col_week", lang)
-    x = alt.X("week:T", title=week_t)
+    x = alt.X("week:T", title=week_t, axis=date_axis(lang))
     color = alt.Color("team:N", title=team_t)
 
     def line(column: str, title: str, fmt: str = ".0f", scale=None) -> alt.Chart:
@@ -323,7 +333,7 @@ def trend_charts(records: Sequence[dict[str, Any]], lang: str = "ja",
                   scale=scale or alt.Undefined)
         data = shown[["week", "team", column]].dropna() if not shown.empty else shown
         return (alt.Chart(data).mark_line(point=True)
-                .encode(x=x, y=y, color=color, tooltip=["week:T", "team:N", f"{column}:Q"]))
+                .encode(x=x, y=y, color=color, tooltip=[alt.Tooltip("week:T", format=DATE_TOOLTIP), "team:N", f"{column}:Q"]))
 
     charts = {
         "who5": line("who5_mean", t("trends.who5_mean", lang), scale=alt.Scale(domain=[0, 100])),
@@ -338,10 +348,14 @@ def trend_charts(records: Sequence[dict[str, Any]], lang: str = "ja",
     k6 = k6.melt(id_vars=["week", "team"], value_vars=k6_cols, var_name="bucket",
                  value_name="count") if not k6.empty else pd.DataFrame(
         columns=["week", "team", "bucket", "count"])
+    k6_labels = [t("trends.k6_range", lang, range=b.replace("-", "〜" if lang == "ja" else "–"))
+                 for b in K6_BUCKETS]
+    if not k6.empty:  # the legend names the score range, not the column ("k6_0-4")
+        k6["bucket"] = k6["bucket"].map(dict(zip(k6_cols, k6_labels, strict=True)))
     charts["k6"] = (alt.Chart(k6).mark_bar().encode(
         x=x, y=alt.Y("count:Q", title=t("trends.k6_count", lang)),
-        color=alt.Color("bucket:N", title=t("trends.k6_bucket", lang), sort=k6_cols),
-        column=alt.Column("team:N", title=team_t), tooltip=["week:T", "bucket:N", "count:Q"]))
+        color=alt.Color("bucket:N", title=t("trends.k6_bucket", lang), sort=k6_labels),
+        column=alt.Column("team:N", title=team_t), tooltip=[alt.Tooltip("week:T", format=DATE_TOOLTIP), "bucket:N", "count:Q"]))
     job_cols = [f"job_{item.id}" for item in JOB_ITEMS]
     job = shown[["week", "team", *job_cols]] if not shown.empty else shown
     job = job.melt(id_vars=["week", "team"], value_vars=job_cols, var_name="item",
@@ -353,5 +367,5 @@ def trend_charts(records: Sequence[dict[str, Any]], lang: str = "ja",
     charts["job"] = (alt.Chart(job).mark_line(point=True).encode(
         x=x, y=alt.Y("mean:Q", title=t("trends.job_mean", lang), scale=alt.Scale(domain=[0, 3])),
         color=color, column=alt.Column("item:N", title=""),
-        tooltip=["week:T", "team:N", "item:N", "mean:Q"]))
+        tooltip=[alt.Tooltip("week:T", format=DATE_TOOLTIP), "team:N", "item:N", "mean:Q"]))
     return charts
