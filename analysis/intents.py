@@ -481,7 +481,8 @@ class IntentHit:
     span: Span
     confidence: float
     layer: Literal["pattern", "phrase"]
-    rule: str = ""  # the pattern, phrase or example that matched
+    rule: str = ""  # the pattern or phrase that matched
+    distance: float = 0.0  # kana edit cost of a phrase match (0 = exact reading; patterns 0)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -681,6 +682,7 @@ def _phrase_hits(
                 conf,
                 "phrase",
                 phrase,
+                m.distance,
             )
         )
     return out

@@ -173,7 +173,7 @@ def _result(group: IntentGroup, hit: IntentHit | None) -> GroupResult:
         phrase=hit.rule,
         matched_text=hit.evidence,
         span=hit.span,
-        distance=round(1.0 - hit.confidence, 2),
+        distance=hit.distance,
         weight=group.weight,
         tip=group.tip,
         example=example,
