@@ -208,6 +208,21 @@ class PracticeRun:
 # --------------------------------------------------------------------------- store first
 
 
+def looks_like_audio(data: bytes, suffix: str) -> bool:
+    """Whether ``data`` starts as a file of its kind does (a text file renamed .wav does not):
+    refused before it is stored, so no retry that can never succeed is offered."""
+    head = data[:12]
+    if suffix == ".wav":
+        return head[:4] == b"RIFF" and head[8:12] == b"WAVE"
+    if suffix == ".flac":
+        return head[:4] == b"fLaC"
+    if suffix == ".ogg":
+        return head[:4] == b"OggS"
+    if suffix == ".mp3":
+        return head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+    return True
+
+
 def _check_upload(data: bytes, filename: str) -> str:
     suffix = Path(filename or "").suffix.lower()
     if suffix not in AUDIO_SUFFIXES:
@@ -216,6 +231,8 @@ def _check_upload(data: bytes, filename: str) -> str:
         raise PracticeError("practice.err_empty")
     if len(data) > MAX_UPLOAD_BYTES:
         raise PracticeError("practice.err_too_big", mb=MAX_UPLOAD_BYTES // (1024 * 1024))
+    if not looks_like_audio(data, suffix):
+        raise PracticeError("practice.err_not_audio", suffix=suffix)
     return suffix
 
 

@@ -105,13 +105,15 @@ def customer_line(scenario: Scenario, turn: Turn) -> None:
         try:
             path = practice.voice_path(scenario, turn, render=False)
             # Not rendered yet (operators can pre-render every line): synthesise on first use.
+            asked = False
             if path is None and st.button(tr("practice.voice_play"), key=f"voice_{turn.id}",
                                           icon=":material/volume_up:"):
                 with st.status(tr("practice.voice_rendering")) as box:
                     path = practice.voice_path(scenario, turn)
                     box.update(label=tr("practice.voice_ready"), state="complete")
+                asked = True  # they pressed "hear the customer": play it, no second press
             if path is not None:
-                st.audio(path.read_bytes(), format="audio/wav")
+                st.audio(path.read_bytes(), format="audio/wav", autoplay=asked)
         except Exception:  # noqa: BLE001 - the text is enough to practise
             st.warning(tr("practice.voice_failed"))
 

@@ -85,8 +85,20 @@ def test_empty_recording_is_refused(session, staff, scenario):
     assert e.value.key == "practice.err_empty"
 
 
+def test_text_renamed_wav_is_refused_before_it_is_stored(session, staff, scenario):
+    """Issue 13: a non-audio upload said 録音を保存しました and offered a retry that never works."""
+    with pytest.raises(practice.PracticeError) as e:
+        submit(session, staff, scenario, b"this is not audio at all", filename="a.wav")
+    assert e.value.key == "practice.err_not_audio"
+    assert session.exec(select(Attempt)).all() == []
+    assert practice.looks_like_audio(wav_bytes("answer_rude.flac"), ".wav")
+    assert not practice.looks_like_audio(b"fLaC....", ".wav")
+    assert practice.looks_like_audio(b"fLaC....", ".flac")
+
+
 def test_unreadable_recording_fails_with_japanese_message_and_is_kept(session, staff, scenario):
-    attempt = submit(session, staff, scenario, b"this is not audio at all", filename="a.wav")
+    broken = b"RIFF\x10\x00\x00\x00WAVE" + b"garbage, not a readable wav body" * 4
+    attempt = submit(session, staff, scenario, broken, filename="a.wav")
     done = practice.analyse_attempt(attempt.id)
     assert done.status == AttemptStatus.failed
     assert "音声" in done.error  # AudioError.message_ja, shown to the trainee as is
