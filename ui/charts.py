@@ -39,6 +39,9 @@ BAND_COLOUR = "#54a24b"
 # Dates on chart axes in the viewer's language (Vega's default labels are English: "Thu 12").
 DATE_FORMAT = {"ja": "%-m月%-d日", "en": "%b %-d"}
 DATE_TOOLTIP = "%Y-%m-%d"
+# One small multiple of a faceted chart: four of them fit a ~900 px column (issue 13: a 1889 px
+# chart of four job items in a 906 px column put two of them off-screen).
+FACET_WIDTH = 170
 
 
 def date_axis(lang: str = "ja") -> alt.Axis:
@@ -355,7 +358,8 @@ def trend_charts(records: Sequence[dict[str, Any]], lang: str = "ja",
     charts["k6"] = (alt.Chart(k6).mark_bar().encode(
         x=x, y=alt.Y("count:Q", title=t("trends.k6_count", lang)),
         color=alt.Color("bucket:N", title=t("trends.k6_bucket", lang), sort=k6_labels),
-        column=alt.Column("team:N", title=team_t), tooltip=[alt.Tooltip("week:T", format=DATE_TOOLTIP), "bucket:N", "count:Q"]))
+        column=alt.Column("team:N", title=team_t), tooltip=[alt.Tooltip("week:T", format=DATE_TOOLTIP), "bucket:N", "count:Q"])
+        .properties(width=FACET_WIDTH))
     job_cols = [f"job_{item.id}" for item in JOB_ITEMS]
     job = shown[["week", "team", *job_cols]] if not shown.empty else shown
     job = job.melt(id_vars=["week", "team"], value_vars=job_cols, var_name="item",
@@ -367,5 +371,6 @@ def trend_charts(records: Sequence[dict[str, Any]], lang: str = "ja",
     charts["job"] = (alt.Chart(job).mark_line(point=True).encode(
         x=x, y=alt.Y("mean:Q", title=t("trends.job_mean", lang), scale=alt.Scale(domain=[0, 3])),
         color=color, column=alt.Column("item:N", title=""),
-        tooltip=[alt.Tooltip("week:T", format=DATE_TOOLTIP), "team:N", "item:N", "mean:Q"]))
+        tooltip=[alt.Tooltip("week:T", format=DATE_TOOLTIP), "team:N", "item:N", "mean:Q"])
+        .properties(width=FACET_WIDTH))
     return charts

@@ -160,6 +160,10 @@ def require_page(page_key: str) -> Viewer:
     visitor who is not signed in gets the login form instead.
     """
     bootstrap()
+    # Headings wrap between words, never inside one with a small kana starting a line
+    # (issue 13: セルフチ／ェック on a phone).
+    st.html("<style>h1, h2, h3, h4 { word-break: normal; line-break: strict; "
+            "overflow-wrap: break-word; }</style>")
     viewer = current_viewer()
     if viewer is None:  # a typed or shared address: sign in here, then this page opens
         login_form()

@@ -59,3 +59,11 @@ def test_k6_legend_names_the_score_ranges_not_the_columns():
     assert "0\\u20134 points" in en or "0–4 points" in en
     for name, c in charts.trend_charts([_record("2026-11-30")], "ja").items():
         assert all(a.get("format") == "%-m月%-d日" for a in _x_axes(c.to_dict())), name
+
+
+def test_faceted_hr_charts_fit_a_page_column():
+    made = charts.trend_charts([_record("2026-11-30")], "ja")
+    for name in ("job", "k6"):
+        spec = made[name].to_dict()
+        n = 4 if name == "job" else 1
+        assert spec["width"] == charts.FACET_WIDTH and n * charts.FACET_WIDTH + 3 * 40 < 906
