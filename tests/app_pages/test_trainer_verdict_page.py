@@ -87,3 +87,9 @@ def test_someone_elses_feedback_is_not_shown(reviewed, make_user):
     other = make_user("suzuki", team="東京")
     at = _open(other, {"attempt": str(reviewed.id)})
     assert "早口で謝罪が伝わりません" not in _shown(at)
+
+
+def test_headings_never_break_inside_a_word(people):
+    at = _open(people["staff"], page="app_pages/progress.py")
+    css = [str(e.proto) for e in at.get("html")]
+    assert any("line-break: strict" in c for c in css), css
