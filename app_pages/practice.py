@@ -68,6 +68,7 @@ if "attempt" in st.query_params:
 
 with shell.session() as s:
     view = practice.list_catalogue(s, viewer)
+    trainer_feedback.announce_new(sum(f.new for f in progress.feedback_for(s, viewer)))
 if view.errors:
     st.warning(shell.tr("practice.catalogue_errors", n=len(view.errors)))
     with st.expander(shell.tr("practice.catalogue_errors", n=len(view.errors))):

@@ -59,3 +59,11 @@ def seek_for(attempt_id: int) -> float:
     """Where the recording of ``attempt_id`` should start (a comment's moment, else 0)."""
     chosen = st.session_state.get(SEEK_KEY)
     return chosen[1] if chosen and chosen[0] == attempt_id else 0.0
+
+
+def announce_new(count: int) -> None:
+    """New trainer feedback, announced where staff land after signing in."""
+    if count:
+        st.info(tr("practice.new_feedback", n=count), icon=":material/mark_chat_unread:")
+        st.page_link("app_pages/progress.py", label=tr("practice.new_feedback_open"),
+                     icon=":material/arrow_forward:")

@@ -93,3 +93,14 @@ def test_headings_never_break_inside_a_word(people):
     at = _open(people["staff"], page="app_pages/progress.py")
     css = [str(e.proto) for e in at.get("html")]
     assert any("line-break: strict" in c for c in css), css
+
+
+def test_new_feedback_is_announced_where_staff_land(reviewed, people, session):
+    at = _open(people["staff"])  # the practice page: where staff land after signing in
+    assert t("practice.new_feedback", n=2) in _shown(at)
+    from core.access import viewer_for
+    from services import progress
+
+    progress.mark_feedback_seen(session, viewer_for(session, people["staff"]), reviewed.id)
+    at = _open(people["staff"])
+    assert "新しいフィードバック" not in _shown(at)
