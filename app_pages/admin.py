@@ -37,26 +37,35 @@ st.dataframe(
         ]
     ),
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
 )
 
 left, right = st.columns(2)
-with left, st.form("create_user", clear_on_submit=True):
+# A refused entry keeps what was typed (only the password is asked again); a created user
+# empties the form (a new generation of its widgets).
+form_gen = st.session_state.setdefault("admin_create_gen", 0)
+if created := st.session_state.pop("admin_created", None):
+    left.success(shell.tr("admin.created", username=created))
+with left, st.form(f"create_user_{form_gen}"):
     st.subheader(shell.tr("admin.create"))
-    username = st.text_input(shell.tr("admin.username"))
-    display_name = st.text_input(shell.tr("admin.display_name"))
-    role = st.selectbox(shell.tr("admin.role"), roles, format_func=role_label)
-    team = st.text_input(shell.tr("admin.team"))
-    password = st.text_input(shell.tr("admin.password"), type="password")
+    username = st.text_input(shell.tr("admin.username"), key=f"cu_name_{form_gen}")
+    display_name = st.text_input(shell.tr("admin.display_name"), key=f"cu_display_{form_gen}")
+    role = st.selectbox(shell.tr("admin.role"), roles, format_func=role_label,
+                        key=f"cu_role_{form_gen}")
+    team = st.text_input(shell.tr("admin.team"), key=f"cu_team_{form_gen}")
+    password = st.text_input(shell.tr("admin.password"), type="password", key=f"cu_pw_{form_gen}")
     if st.form_submit_button(shell.tr("admin.add"), type="primary"):
         try:
             with shell.session() as s:
                 users.create_user(s, username=username, display_name=display_name, role=role,
                                   password=password, team_name=team or None, viewer=viewer)
                 s.commit()
-            st.success(shell.tr("admin.created", username=username))
         except Refusal as e:
             shell.show_refusal(e)
+        else:
+            st.session_state.admin_create_gen = form_gen + 1
+            st.session_state.admin_created = username
+            st.rerun()
 
 with right:
     st.subheader(shell.tr("admin.edit"))
@@ -131,5 +140,5 @@ st.dataframe(
         ]
     ),
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
 )

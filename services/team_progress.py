@@ -27,6 +27,7 @@ from core.i18n import t
 from core.models import Attempt, AttemptStatus, Role, Team, User
 from services.analysis_result import read, verdict
 from services.catalogue import harassment_scenarios
+from services.catalogue import title as catalogue_title
 from services.review import effective_score, latest_reviews, user_names, visible_attempts_stmt
 
 
@@ -188,6 +189,11 @@ def team_progress(
                         harassment_scenarios=h_scenarios)
 
 
+def scenario_title(scenario_id: str, lang: str = "ja") -> str:
+    """A scenario's title in ``lang`` (its id only when the scenario no longer exists)."""
+    return catalogue_title(scenario_id, lang)
+
+
 def progress_rows(progress: TeamProgress, lang: str = "ja") -> list[dict[str, Any]]:
     """The team-progress table exactly as the page shows it (column names in ``lang``)."""
     def col(key: str) -> str:
@@ -205,7 +211,8 @@ def progress_rows(progress: TeamProgress, lang: str = "ja") -> list[dict[str, An
             col("latest_score"): last,
             col("pass_rate"): round(100 * p.pass_rate) if p.pass_rate is not None else None,
             col("completed"): len(p.scenarios_completed),
-            col("completed_ids"): " ".join(p.scenarios_completed),
+            # scenario titles, not ids (issue 13: ids in the CSV)
+            col("completed_ids"): "／".join(scenario_title(sid, lang) for sid in p.scenarios_completed),
             col("latest_review"): format_local(lr.reviewed_at) if lr else "",
             col("latest_override"): lr.score_override if lr else None,
         })
