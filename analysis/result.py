@@ -17,9 +17,10 @@ Stored shapes (``schema_version``)
    ``max_refund_yen`` / ``escalation``, ``score`` (the total) / ``passed`` / ``pass_mark`` /
    ``content_score`` / ``delivery_score`` / ``content_max`` / ``delivery_max`` / ``breakdown``
    and ``baseline``.
-2. The same keys plus ``schema_version = 2``. The stored keys did not change (the analysis CLI
-   prints this dict, and every stored row of version 1 reads without a migration); what
-   changed is that nothing reads the dict by key any more.
+2. The same keys plus ``schema_version = 2`` and ``clauses`` (the transcript's clauses with
+   the intents each expressed, from the rubric result). Every key of version 1 kept its
+   meaning (the analysis CLI prints this dict, and every stored row of version 1 reads without
+   a migration); fields added since read as their defaults (no clauses, empty English texts).
 
 A new shape bumps :data:`SCHEMA_VERSION` and adds its reader to ``_READERS``; the older
 readers stay, so that every stored result keeps loading.
@@ -226,6 +227,7 @@ class AnalysisResult:
         d["refund_amounts"] = rr["amounts"] if rr else []
         d["max_refund_yen"] = rr["max_refund_yen"] if rr else None
         d["escalation"] = rr["escalation"] if rr else None
+        d["clauses"] = rr.get("clauses", []) if rr else []
         s = self.score.to_dict() if self.score is not None else None
         d["score"] = s["total"] if s else None
         d["passed"] = s["passed"] if s else None
@@ -296,6 +298,7 @@ def _read_flat(d: Mapping[str, Any]) -> AnalysisResult:
             "amounts": d.get("refund_amounts") or [],
             "max_refund_yen": d.get("max_refund_yen"),
             "escalation": d.get("escalation"),
+            "clauses": d.get("clauses") or [],
         })
     if d.get("score") is not None:
         result.score = Score.from_dict({

@@ -20,6 +20,21 @@ def stored_v1() -> dict[str, dict]:
     return {k: v for k, v in d.items() if not k.startswith("_")}
 
 
+def lost(old, new, where="") -> list[str]:
+    """Where ``new`` lacks or changed a value of ``old`` (keys ``new`` adds are allowed: fields
+    added since, written with their defaults)."""
+    if isinstance(old, dict):
+        if not isinstance(new, dict):
+            return [where]
+        return [p for k, v in old.items()
+                for p in (lost(v, new[k], f"{where}.{k}") if k in new else [f"{where}.{k}"])]
+    if isinstance(old, list):
+        if not isinstance(new, list) or len(old) != len(new):
+            return [where]
+        return [p for i, (a, b) in enumerate(zip(old, new)) for p in lost(a, b, f"{where}[{i}]")]
+    return [] if old == new else [where]
+
+
 @pytest.mark.parametrize("name", sorted(stored_v1()))
 def test_version_1_results_load_and_keep_every_value(name):
     old = stored_v1()[name]
@@ -28,7 +43,14 @@ def test_version_1_results_load_and_keep_every_value(name):
     assert r.schema_version == 1
     again = r.to_dict()
     assert again["schema_version"] == SCHEMA_VERSION
-    assert {k: v for k, v in again.items() if k != "schema_version"} == old
+    assert lost(old, again) == []
+    assert AnalysisResult.from_dict(again).to_dict() == again  # and it is stable from there
+
+
+def test_lost_finds_a_changed_or_missing_value():
+    assert lost({"a": [1, {"b": 2}]}, {"a": [1, {"b": 2, "c": 3}], "d": 4}) == []
+    assert lost({"a": [1, {"b": 2}]}, {"a": [1, {"b": 5}]}) == [".a[1].b"]
+    assert lost({"a": 1}, {}) == [".a"]
 
 
 def test_version_1_answer_reads_as_typed_attributes():
