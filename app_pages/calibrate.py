@@ -57,6 +57,8 @@ if chosen is not None:
         st.error(shell.tr(e.key, **e.values))
     else:
         attempt = widgets.analyse_with_status(stored.id)
+        if attempt.status in (AttemptStatus.stored, AttemptStatus.analysing):
+            S.cal_rec += 1  # queued: a worker analyses it; the page shows its progress
         if attempt.status == AttemptStatus.done and calibration.usable_calibration(attempt):
             S.cal_rec += 1
             st.toast(shell.tr("calibrate.done"))

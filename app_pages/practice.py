@@ -14,7 +14,8 @@ from core import clock
 from core.models import AttemptStatus
 from scenarios.schema import TAG_EN
 from services import calls, practice, progress
-from ui import call_screen, shell, trainer_feedback, widgets
+from ui import call_screen, place, shell, trainer_feedback, widgets
+from ui import jobs as job_ui
 from ui.widgets import escape
 
 viewer = shell.require_page("practice")
@@ -66,9 +67,11 @@ if "attempt" in st.query_params:
 
 # --------------------------------------------------------------------------- choose a scenario
 
+place.restore(run, viewer)  # a reload or a new tab: back to the same turn of the same call
 with shell.session() as s:
     view = practice.list_catalogue(s, viewer)
     trainer_feedback.announce_new(sum(f.new for f in progress.feedback_for(s, viewer)))
+job_ui.open_attempts(viewer)  # answers still waiting or failed (each opens with a retry)
 if view.errors:
     st.warning(shell.tr("practice.catalogue_errors", n=len(view.errors)))
     with st.expander(shell.tr("practice.catalogue_errors", n=len(view.errors))):
@@ -97,6 +100,7 @@ entry = entries[st.selectbox(shell.tr("practice.scenario"), list(entries), key="
                              format_func=labels.get)]
 scenario = entry.scenario
 turn = run.current_turn(scenario)
+place.remember(run)
 
 # --------------------------------------------------------------------------- the scenario
 

@@ -10,6 +10,7 @@ from core.clock import format_local as when
 from services import catalogue as scenario_catalogue
 from services import progress
 from ui import charts, shell
+from ui import jobs as job_ui
 
 viewer = shell.require_page("progress")
 st.title(shell.tr("page.progress"))
@@ -18,6 +19,7 @@ LANG = shell.lang()
 PRACTICE_PAGE = "app_pages/practice.py"
 
 st.caption(shell.tr("progress.intro"))
+job_ui.open_attempts(viewer, came_from="progress")  # answers still waiting or failed (retry)
 with shell.session() as s:
     data = progress.progress_for(s, viewer)
 

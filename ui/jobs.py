@@ -91,7 +91,7 @@ def retry(viewer, attempt_id: int) -> None:
         app_jobs.retry_analysis(s, attempt)
 
 
-def open_attempts(viewer, *, practice_page: str = "/practice") -> None:
+def open_attempts(viewer, *, practice_page: str = "/practice", came_from: str = "") -> None:
     """The viewer's answers still waiting, in analysis, or failed (each opens with a retry)."""
     from services.catalogue import title
 
@@ -113,7 +113,8 @@ def open_attempts(viewer, *, practice_page: str = "/practice") -> None:
                 text = tr("jobs.pending_row", when=format_local(r.created_at), title=what,
                           status=status)
                 if r.kind == "practice":
-                    st.markdown(f"[{text}]({practice_page}?attempt={r.id})")
+                    back = f"&from={came_from}" if came_from else ""
+                    st.markdown(f"[{text}]({practice_page}?attempt={r.id}{back})")
                 else:
                     st.markdown(text)
 

@@ -36,6 +36,9 @@ def _bootstrap(database_url: str) -> bool:
 
 def bootstrap() -> None:
     _bootstrap(get_settings().resolved_database_url)
+    from core.worker import start_embedded
+
+    start_embedded()  # again if the embedded worker died (a no-op while it runs)
 
 
 def lang() -> str:

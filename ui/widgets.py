@@ -104,7 +104,12 @@ def customer_line(scenario: Scenario, turn: Turn) -> None:
         st.markdown(f"**{tr('practice.customer_says')}**: {escape(turn.customer)}")
         try:
             path = practice.voice_path(scenario, turn, render=False)
-            # Not rendered yet (operators can pre-render every line): synthesise on first use.
+            if path is None and not _immediate():  # a worker renders it; shown when ready
+                from ui import jobs as job_ui
+
+                job_ui.customer_voice(scenario, turn)
+                return
+            # No worker (immediate mode): synthesise on first use.
             asked = False
             if path is None and st.button(tr("practice.voice_play"), key=f"voice_{turn.id}",
                                           icon=":material/volume_up:"):
@@ -127,14 +132,30 @@ def stage_label(stage: str) -> str:
     return tr(key) if key else tr("practice.stage_other", stage=stage)
 
 
+def _immediate() -> bool:
+    from core import queue
+
+    return queue.is_immediate()
+
+
 def analyse_with_status(attempt_id: int) -> Attempt:
-    """Analyse with a visible, stage-by-stage status box; returns the updated attempt."""
-    with st.status(tr("practice.analysing"), expanded=True) as box:
-        attempt = practice.analyse_attempt(attempt_id, progress=lambda s: box.write(stage_label(s)))
-        failed = attempt.status == AttemptStatus.failed
-        box.update(label=tr("practice.analysis_failed" if failed else "practice.analysed"),
-                   state="error" if failed else "complete", expanded=False)
-    return attempt
+    """Queue the analysis of a stored attempt and return the attempt as it is now. A worker
+    process analyses it (the page shows its progress with ``ui.jobs.waiting``); without one
+    (``DOJO_QUEUE_URL=immediate``) it is analysed here, in a status box."""
+    from ui import jobs as job_ui
+    from ui.shell import session
+
+    if not _immediate():
+        job_ui.queue_analysis(attempt_id)
+    else:
+        with st.status(tr("practice.analysing"), expanded=True) as box:
+            job_ui.queue_analysis(attempt_id)
+            with session() as s:
+                failed = s.get(Attempt, attempt_id).status == AttemptStatus.failed
+            box.update(label=tr("practice.analysis_failed" if failed else "practice.analysed"),
+                       state="error" if failed else "complete", expanded=False)
+    with session() as s:
+        return s.get(Attempt, attempt_id)
 
 
 def analysis_state(attempt: Attempt, *, retry_key: str) -> bool:
@@ -150,10 +171,16 @@ def analysis_state(attempt: Attempt, *, retry_key: str) -> bool:
         st.error(tr("practice.failed"))
         if attempt.error:
             st.caption(tr("practice.failed_detail", error=attempt.error))
-    else:  # stored, or analysing when the process died
+    else:  # stored or analysing: its job's live progress, else (nothing queued) a retry
+        from ui import jobs as job_ui
+
+        if job_ui.waiting(attempt):
+            return False
         st.info(tr("practice.still_stored"))
     if st.button(tr("practice.retry"), key=retry_key, icon=":material/refresh:"):
-        analyse_with_status(attempt.id)
+        from ui import jobs as job_ui
+
+        job_ui.retry(None, attempt.id)  # queued again (a worker analyses it)
         st.rerun()
     return False
 
