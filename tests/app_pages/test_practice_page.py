@@ -17,7 +17,7 @@ from core import storage
 from core.config import get_settings
 from core.i18n import t
 from core.models import Attempt, AttemptKind, AttemptStatus, Comment, Review
-from services import catalogue
+from services import catalogue, practice
 from services.analysis_result import read
 from tests.analysis.test_result import stored_v1
 from tests.conftest import ROOT
@@ -108,7 +108,11 @@ def test_staff_answers_a_scenario_and_sees_score_transcript_and_next_turn(practi
     assert t("practice.not_passed", mark=80) in [w.value for w in at.warning]
     shown = texts(at)
     assert f"**{t('practice.transcript')}**" in shown
-    assert "規則ですので" in attempt.transcript and "規則ですので" in shown
+    assert "規則ですので" in attempt.transcript
+    pieces = practice.transcript_pieces(result)  # the transcript, highlighted piece by piece
+    assert "".join(p.text for p in pieces) == attempt.transcript
+    assert all(escape(p.text) in shown for p in pieces)
+    assert any(p.kind == "ng" for p in pieces)  # 規則ですので is an NG phrase
     apology = next(d for d in result.breakdown if d.key == "required:apology")
     assert apology.points > 0 and escape(apology.explanation_ja) in shown  # the breakdown …
     assert t("practice.tip", tip=apology.tip_ja) in shown  # … with its tips
