@@ -178,16 +178,14 @@ def main(argv: list[str] | None = None) -> int:
     from .loader import load_catalogue
 
     parser = argparse.ArgumentParser(description="Pre-render every customer line (offline TTS).")
-    parser.add_argument("cache_dir", nargs="?", type=Path, help="default: <DOJO_DATA_DIR>/voices")
+    parser.add_argument(
+        "cache_dir", nargs="?", type=Path,
+        help="default: <DOJO_STORAGE_DIR or DOJO_DATA_DIR or data>/voices "
+             "(the app's own command is `python -m core.cli prerender-voices`)")
     args = parser.parse_args(argv)
-    cache_dir = args.cache_dir
-    if cache_dir is None:
-        try:
-            from core.config import get_settings
-
-            cache_dir = get_settings().voice_cache_dir
-        except Exception:  # noqa: BLE001 - the settings module is optional here
-            cache_dir = Path("data") / "voices"
+    # A pure package reads no app settings: the same default directory, from the environment.
+    base = os.environ.get("DOJO_STORAGE_DIR") or os.environ.get("DOJO_DATA_DIR") or "data"
+    cache_dir = args.cache_dir or Path(base) / "voices"
     catalogue = load_catalogue()
     for err in catalogue.errors:
         print(f"warning: {err}", file=sys.stderr)
