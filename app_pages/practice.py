@@ -152,22 +152,21 @@ fb = open_feedback(run.attempt_id)
 if fb is None:
     run.answer_again()
     st.rerun()
+if fb.attempt.status == AttemptStatus.done and fb.next_turn is None:  # the call is over:
+    st.success(shell.tr("practice.call_ended"))  # its verdict first, then this answer's details
+    with shell.session() as s:
+        summary = calls.call_summary(s, viewer, run.run_id)
+    if summary is not None:
+        call_screen.call_summary(summary)
 widgets.play_recording(fb.attempt, caption=shell.tr("practice.your_recording"))
 widgets.render_feedback(fb)
-if fb.attempt.status == AttemptStatus.done:
+if fb.attempt.status == AttemptStatus.done and fb.next_turn is not None:
     rule = calls.rule_taken(fb.turn, fb.result)
-    if fb.next_turn is not None:
-        st.info(f"**{shell.tr('practice.next_line')}**: {escape(fb.next_turn.customer)}")
-        call_screen.reaction((rule.why_en if LANG == "en" else "") or rule.why if rule else "")
-        if st.button(shell.tr("practice.next_turn"), type="primary", icon=":material/arrow_forward:"):
-            run.go_to(fb.next_turn.id)
-            st.rerun()
-    else:
-        st.success(shell.tr("practice.call_ended"))
-        with shell.session() as s:
-            summary = calls.call_summary(s, viewer, run.run_id)
-        if summary is not None:
-            call_screen.call_summary(summary)
+    st.info(f"**{shell.tr('practice.next_line')}**: {escape(fb.next_turn.customer)}")
+    call_screen.reaction((rule.why_en if LANG == "en" else "") or rule.why if rule else "")
+    if st.button(shell.tr("practice.next_turn"), type="primary", icon=":material/arrow_forward:"):
+        run.go_to(fb.next_turn.id)
+        st.rerun()
 c1, c2 = st.columns(2)
 if c1.button(shell.tr("practice.try_again"), icon=":material/replay:"):
     run.answer_again()
