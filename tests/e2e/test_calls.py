@@ -133,7 +133,7 @@ def test_an_over_promise_is_taken_at_its_word(app, open_page, tmp_path_factory):
     answer_with_file(page, promise)
     text = main.inner_text()
     assert "六時に必ず届くんですね" in text, text[:3000]
-    assert "お客様の反応: 確約できない「必ず間に合います」を言ったため" in text
+    assert "お客様の反応: 確約できないお届けの時刻を約束したため" in text
     shots(page, "call-over-promise")
 
 
