@@ -105,6 +105,8 @@ PAGES: tuple[PageSpec, ...] = (
     _page("trends", ":material/monitoring:", Role.hr),
     _page("one_on_one", ":material/forum:", Role.hr),
     _page("incidents", ":material/report:", Role.staff, Role.hr),
+    _page("data_rights", ":material/delete_forever:", Role.admin),
+    _page("my_data", ":material/folder_shared:", Role.staff, Role.trainer, Role.hr, Role.admin),
 )
 PAGES_BY_KEY = {p.key: p for p in PAGES}
 

@@ -64,6 +64,7 @@ def manage_consent(viewer: Viewer, consents: dict[ConsentKind, bool]) -> None:
                 change = ("withdraw", ConsentKind.share_flags)
         elif st.button(shell.tr("consent.give_share"), key="give_share"):
             change = ("give", ConsentKind.share_flags)
+        st.caption(shell.tr("consent.withdraw_note"))  # what a withdrawal does (APPI)
         if st.button(shell.tr("consent.withdraw_wellbeing"), key="withdraw_wellbeing"):
             change = ("withdraw", ConsentKind.wellbeing)
         if change:

@@ -65,10 +65,10 @@ def _visible_attempt_owners(session, viewer):
 
 
 EXPECTED_PAGES = {
-    Role.staff: {"practice", "calibrate", "progress", "checkin", "incidents"},
-    Role.trainer: {"review", "team", "agreement"},
-    Role.hr: {"trends", "one_on_one", "incidents"},
-    Role.admin: {"admin", "agreement"},
+    Role.staff: {"practice", "calibrate", "progress", "checkin", "incidents", "my_data"},
+    Role.trainer: {"review", "team", "agreement", "my_data"},
+    Role.hr: {"trends", "one_on_one", "incidents", "my_data"},
+    Role.admin: {"admin", "agreement", "data_rights", "my_data"},
 }
 
 
