@@ -16,7 +16,7 @@ def test_completed_scenarios_by_title(session, make_user):
         pass
     viewer = viewer_for(session, trainer)
     team_id = visible_teams(session, viewer)[0][0]
-    progress = team_progress(session, viewer, team_id)
+    progress = team_progress(session, viewer, team_id=team_id)
     for lang in ("ja", "en"):
         rows = progress_rows(progress, lang)
         row = next(r for r in rows if "佐藤" in r.values())
