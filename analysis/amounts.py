@@ -1,8 +1,10 @@
-"""Yen amounts said in a transcript, and whether each was promised.
+"""Yen amounts said in a transcript.
 
 An answer that promises a refund above the trainee's authority is a content error
 (:mod:`analysis.rubric_match`); the same amount inside a sentence that refuses or escalates
-(「5万円のご返金は、上司に確認いたします」) is not a promise.
+(「5万円のご返金は、上司に確認いたします」) is not a promise. Whether it is, is decided by the
+intent recogniser in :func:`analysis.rubric_match.mark_promises` (one recogniser, no second
+list of escalation words here).
 """
 
 from __future__ import annotations
@@ -12,24 +14,6 @@ import unicodedata
 from dataclasses import dataclass
 
 from analysis.reading import Span, normalised
-
-# Markers that a refund amount is not being promised (its sentence refuses or escalates).
-NON_PROMISE_MARKERS: tuple[str, ...] = (
-    "上司",
-    "責任者",
-    "上の者",
-    "上席",
-    "担当部署",
-    "権限",
-    "確認",
-    "かねます",
-    "できません",
-    "出来ません",
-    "致しかね",
-    "いたしかね",
-    "相談",
-)
-SENTENCE_ENDS = "。！？!?\n"
 
 _DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 _SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -46,6 +30,8 @@ class YenAmount:
     span: Span
     promised: bool  # False when its sentence refuses or escalates (上司に確認します…)
     over_limit: bool = False
+    # 「全額返金」 said without an amount; ``yen`` is what it counts as (Rubric.full_refund_yen)
+    full_refund: bool = False
 
 
 def parse_japanese_number(s: str) -> int | None:
@@ -97,9 +83,9 @@ def find_yen_amounts(text: str) -> list[YenAmount]:
     Returns
     -------
     list of YenAmount
-        One per 「…円」 with its value in yen, its surface text and span. An amount counts as
-        promised unless its sentence holds a refusal or escalation marker
-        (:data:`NON_PROMISE_MARKERS`). ``over_limit`` is left False (the rubric decides it).
+        One per 「…円」 with its value in yen, its surface text and span, ``promised=True``
+        (the rubric matcher clears it when the sentence escalates or refuses) and
+        ``over_limit=False`` (the rubric decides it).
     """
     norm, index = normalised(text)
     out = []
@@ -108,9 +94,5 @@ def find_yen_amounts(text: str) -> list[YenAmount]:
         if yen is None or (yen == 0 and not any(c.isdigit() or c in "〇零" for c in m.group(1))):
             continue
         s, e = index[m.start()], index[m.end() - 1] + 1
-        left = max(text.rfind(p, 0, s) for p in SENTENCE_ENDS)
-        rights = [i for i in (text.find(p, e) for p in SENTENCE_ENDS) if i >= 0]
-        sentence = text[left + 1 : min(rights) if rights else len(text)]
-        promised = not any(k in sentence for k in NON_PROMISE_MARKERS)
-        out.append(YenAmount(int(yen), text[s:e], (s, e), promised))
+        out.append(YenAmount(int(yen), text[s:e], (s, e), True))
     return out

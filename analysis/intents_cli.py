@@ -103,6 +103,7 @@ def check(text: str, rubric: Rubric) -> dict:
             "span": list(a.span),
             "promised": a.promised,
             "over_limit": a.over_limit,
+            "full_refund": a.full_refund,
         }
         for a in rr.amounts
     ]

@@ -33,8 +33,11 @@ class Rubric:
     ng: groups that must not appear (blame, 「規則ですので」, …).
     max_refund_yen: the trainee's authority limit; promising a larger amount is an error
         (escalating is right). ``None`` means the turn has no monetary limit.
+    full_refund_yen: what 「全額返金」 would pay back (the order's price). ``None`` = unknown:
+        promising a full refund without an amount then counts as over the limit.
     """
 
     required: tuple[PhraseGroup, ...] = field(default_factory=tuple)
     ng: tuple[PhraseGroup, ...] = field(default_factory=tuple)
     max_refund_yen: int | None = None
+    full_refund_yen: int | None = None

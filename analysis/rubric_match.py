@@ -20,8 +20,11 @@ from analysis.intents import (
     IntentHit,
     Layers,
     Recognition,
+    compile_pattern,
     intent_group,
+    match_pattern,
     recognise,
+    scope,
 )
 from analysis.phonetic import IndexedText, Match, find_phrase
 from analysis.reading import Span
@@ -33,6 +36,11 @@ from analysis.rubric import PhraseGroup, Rubric
 ESCALATION = PhraseGroup(id="escalation", label="上司・責任者へのエスカレーション", phrases=())
 # Intents that make an amount in their sentence a non-promise (escalating or refusing it).
 NON_PROMISE_INTENTS = ("escalation", "refuse_clearly", "flat_refusal")
+# Intents that make a clause report the customer's words rather than promise (「全額のご返金を
+# ご希望ということですね」).
+REPORTING_INTENTS = ("repeat_back",)
+# 「全額返金」 said without a yen amount: a promise of the whole price.
+FULL_REFUND = compile_pattern("全額 … 返金|返す|お返し|払い戻す|払い戻し|返却")
 
 
 @dataclass
@@ -207,6 +215,40 @@ def mark_promises(amounts: Sequence[YenAmount], rec: Recognition) -> None:
         a.promised = clause is None or clause.sentence not in blocked
 
 
+def find_full_refunds(text: str, rec: Recognition, amounts: Sequence[YenAmount]) -> list[YenAmount]:
+    """「全額返金」 promised in a sentence that names no yen amount (the amount decides then).
+
+    Not a promise when its clause reports the customer's wish (``repeat_back``), asks (…か),
+    is negated, or when its sentence escalates or refuses."""
+    from analysis.clauses import split_clauses
+
+    blocked = {c.sentence for c in rec.clauses for h in c.hits if h.id in NON_PROMISE_INTENTS}
+    reporting = {c.index for c in rec.clauses for h in c.hits if h.id in REPORTING_INTENTS}
+    with_amount = {
+        c.sentence
+        for c in rec.clauses
+        for a in amounts
+        if not a.full_refund and c.span[0] <= a.span[0] < max(c.span[1], c.span[0] + 1)
+    }
+    out = []
+    for clause in split_clauses(text):
+        words = [m for m in clause.morphs if not m.is_symbol]
+        got = match_pattern(FULL_REFUND, words)
+        if got is None or clause.sentence in with_amount:
+            continue
+        s, e, _ = got
+        span = (words[s].span[0], words[e - 1].span[1])
+        question = bool(words) and words[-1].surface == "か"
+        promised = not (
+            clause.sentence in blocked
+            or clause.index in reporting
+            or question
+            or scope(words[e:]) != "ok"
+        )
+        out.append(YenAmount(0, text[span[0] : span[1]], span, promised, full_refund=True))
+    return out
+
+
 def match_rubric(text: str, rubric: Rubric, *, layers: Layers = ALL_LAYERS) -> RubricResult:
     """Check ``text`` against a rubric.
 
@@ -229,13 +271,24 @@ def match_rubric(text: str, rubric: Rubric, *, layers: Layers = ALL_LAYERS) -> R
     """
     groups = intent_groups(rubric)
     ids = {g.id for g in groups}
-    helpers = [intent_group(gid, "required", gid) for gid in NON_PROMISE_INTENTS if gid not in ids]
+    helpers = [
+        intent_group(gid, "required", gid)
+        for gid in (*NON_PROMISE_INTENTS, *REPORTING_INTENTS)
+        if gid not in ids
+    ]
     rec = recognise(text, [*groups, *helpers], layers=layers)
     amounts = find_yen_amounts(text)
     mark_promises(amounts, rec)
+    amounts += find_full_refunds(text, rec, amounts)
+    amounts.sort(key=lambda a: a.span[0])
     if rubric.max_refund_yen is not None:
         for a in amounts:
-            a.over_limit = a.yen > rubric.max_refund_yen
+            if a.full_refund:  # the whole price: over the limit unless the price is known within
+                price = rubric.full_refund_yen
+                a.yen = price or 0
+                a.over_limit = price is None or price > rubric.max_refund_yen
+            else:
+                a.over_limit = a.yen > rubric.max_refund_yen
     by_id = {g.id: g for g in groups}
     esc_group = by_id.get("escalation") or next(h for h in helpers if h.id == "escalation")
     esc = _result(esc_group, rec.best("escalation"))

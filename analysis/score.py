@@ -300,7 +300,9 @@ def _content_items(rr: RubricResult, cfg: dict, total_points: float) -> list[Ded
     if over:
         worst = max(over, key=lambda a: a.yen)
         points = float(c["over_limit_points"])
-        ja, en = _texts(c, "over_limit_explanation", limit=rr.max_refund_yen, yen=worst.yen)
+        key = ("over_limit_full_explanation" if getattr(worst, "full_refund", False)
+               else "over_limit_explanation")  # 「全額返金」 without an amount
+        ja, en = _texts(c, key, limit=rr.max_refund_yen, yen=worst.yen)
         tip_ja, tip_en = _texts(c, "over_limit_tip")
         out.append(
             Deduction(

@@ -357,6 +357,11 @@ class Turn(_Model):
     required: tuple[RequiredGroup, ...] = ()
     ng: tuple[NgGroup, ...] = ()
     max_refund_yen: int | None = Field(default=None, ge=0)
+    full_refund_yen: int | None = Field(
+        default=None,
+        ge=0,
+        description="What 「全額返金」 counts as against the limit (default: the scenario's).",
+    )
     model_answer: JaText
     mood: str = Field(default="", description="Optional mood of the customer in this turn.")
     speed: Speed | None = Field(default=None, description="Overrides the persona's speed.")
@@ -470,6 +475,7 @@ class Turn(_Model):
             required=tuple(g.to_phrase_group() for g in self.required),
             ng=tuple(g.to_phrase_group() for g in self.ng),
             max_refund_yen=self.max_refund_yen,
+            full_refund_yen=self.full_refund_yen,
         )
 
 
@@ -582,6 +588,12 @@ class Scenario(_Model):
     max_refund_yen: int | None = Field(
         default=None, ge=0, description="Default authority limit for turns that set none."
     )
+    full_refund_yen: int | None = Field(
+        default=None,
+        ge=0,
+        description="What 「全額返金」 counts as against the authority limit: the order's price, "
+        "or 0 when a full refund is within the authority (a cancellation). None = unknown.",
+    )
     start: Id
     ng: tuple[NgGroup, ...] = Field(
         default=(), description="NG groups every turn checks besides its own (merged by id)."
@@ -599,6 +611,7 @@ class Scenario(_Model):
         if not isinstance(data, dict) or not isinstance(data.get("turns"), list):
             return data
         limit = data.get("max_refund_yen")
+        full = data.get("full_refund_yen")
         scen_ng = data.get("ng") if isinstance(data.get("ng"), list) else []
         scen_exempt = data.get("ng_exempt") if isinstance(data.get("ng_exempt"), dict) else {}
         turns = []
@@ -609,6 +622,8 @@ class Scenario(_Model):
             t = dict(t)
             if limit is not None and t.get("max_refund_yen") is None:
                 t["max_refund_yen"] = limit
+            if full is not None and t.get("full_refund_yen") is None:
+                t["full_refund_yen"] = full
             if scen_ng or scen_exempt:
                 t["ng"], t["ng_exempt"] = _merge_ng(t.get("ng", []), t.get("ng_exempt", {}),
                                                     scen_ng, scen_exempt)

@@ -44,7 +44,14 @@ def test_stdin_one_text_per_line_and_a_turns_limit(capsys):
     )
     assert code == 0 and len(rows) == 2
     assert rows[0]["yen"] == [
-        {"yen": 30000, "text": "3万円", "span": [0, 3], "promised": True, "over_limit": True}
+        {
+            "yen": 30000,
+            "text": "3万円",
+            "span": [0, 3],
+            "promised": True,
+            "over_limit": True,
+            "full_refund": False,
+        }
     ]
     assert rows[1]["yen"][0]["promised"] is False
     assert "escalation" in {g["id"] for g in rows[1]["groups"]}

@@ -85,3 +85,41 @@ def test_branching_follows_natural_words():
     )
     assert held.over_limit == [] and held.escalation.found
     assert next_turn_after(t2, held) != "t3_promised"
+
+
+def test_full_refund_without_an_amount_is_judged_against_the_authority():
+    unknown = Rubric(required=RUBRIC.required, max_refund_yen=5000)  # price unknown
+    rr = match_rubric("全額ご返金いたします。", unknown)
+    [full] = rr.amounts
+    assert full.full_refund and full.promised and full.over_limit and rr.over_limit == [full]
+    within = Rubric(required=RUBRIC.required, max_refund_yen=5000, full_refund_yen=4280)
+    rr = match_rubric("全額ご返金いたします。", within)
+    assert rr.amounts[0].yen == 4280 and rr.over_limit == []
+    for text in (
+        "全額のご返金をご希望ということですね。",  # the customer's wish, repeated back
+        "全額返金は、責任者に確認いたします。",  # escalated
+        "全額返金はいたしかねます。",  # refused
+        "全額返金をご希望でしょうか。",  # a question
+    ):
+        rr = match_rubric(text, unknown)
+        assert rr.amounts and not rr.amounts[0].promised and rr.over_limit == [], text
+    # with an amount in the sentence the amount decides
+    rr = match_rubric("代金4,280円の全額ご返金で対応いたします。", unknown)
+    assert [a.yen for a in rr.amounts] == [4280] and rr.over_limit == []
+
+
+def test_full_refund_feedback_names_it():
+    from analysis import score as S
+
+    rr = match_rubric("全額ご返金いたします。", Rubric(max_refund_yen=5000))
+    s = S.score({}, rr)
+    d = next(d for d in s.items if d.key == "authority")
+    assert "全額返金" in d.explanation_ja and "full refund" in d.explanation_en
+
+
+def test_scenario_full_refund_value_reaches_the_rubric():
+    cat = load_catalogue()
+    assert cat["defective_refund"].start_turn.rubric().full_refund_yen == 4280
+    t2 = cat["beyond_authority"].turn("t2_when")
+    rr = match_rubric("全額ご返金いたします。", t2.rubric())
+    assert rr.over_limit and next_turn_after(t2, rr) == "t3_promised"
