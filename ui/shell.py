@@ -166,7 +166,9 @@ def require_page(page_key: str) -> Viewer:
     # Headings wrap between words, never inside one with a small kana starting a line
     # (issue 13: セルフチ／ェック on a phone).
     st.html("<style>h1, h2, h3, h4 { word-break: normal; line-break: strict; "
-            "overflow-wrap: break-word; }</style>")
+            "overflow-wrap: break-word; } @media (max-width: 640px) { "
+            "h1 { font-size: 1.9rem !important; } h2 { font-size: 1.4rem !important; } }"
+            "</style>")
     viewer = current_viewer()
     if viewer is None:  # a typed or shared address: sign in here, then this page opens
         login_form()
