@@ -30,9 +30,10 @@ from typing import Any
 from sqlalchemy import String, case, cast, func
 from sqlmodel import Session, select
 
-from core import access, audit
+from core import access, audit, validation
 from core.access import Viewer
 from core.clock import local_day_start
+from core.db import insert_ignore
 from core.errors import NotAllowed, WellbeingError
 from core.models import (
     Attempt,
@@ -200,8 +201,11 @@ def save_checkin(session: Session, viewer: Viewer, answers: CheckInAnswers | Map
         a, fb, roleplays = _assess(session, viewer.id, week, answers, scenario_ids)
     job = answers.job
     existing = _own_checkin(session, viewer.id, week)
-    row = existing or CheckIn(user_id=viewer.id, week_start=week, who5=[], who5_raw=0,
-                              who5_pct=0, created_at=now)
+    if existing is None:  # a second save at the same moment updates the row the first made
+        row, inserted = _new_checkin(session, viewer, week, now)
+        existing = None if inserted else row
+    else:
+        row = existing
     row.team_id = viewer.team_id
     row.who5 = list(answers.who5)
     row.who5_raw, row.who5_pct = a.who5_raw, a.who5_pct
@@ -210,7 +214,9 @@ def save_checkin(session: Session, viewer: Viewer, answers: CheckInAnswers | Map
     row.job = {k: v for k, v in job.to_dict().items() if k not in ("free_text", "one_on_one")}
     row.harassment_count = job.level(HARASSMENT.id)
     row.wants_one_on_one = job.one_on_one
-    row.free_text = job.free_text.replace(TEXT_SEPARATOR, " ").strip() or None
+    row.free_text = validation.text(job.free_text.replace(TEXT_SEPARATOR, " "), field="free_text",
+                                    max_chars=validation.CHECKIN_FREE_TEXT_MAX,
+                                    error=WellbeingError) or None
     row.level = FlagLevel(a.level)
     row.reasons = checkin_reasons(a)
     row.updated_at = now
@@ -224,6 +230,22 @@ def save_checkin(session: Session, viewer: Viewer, answers: CheckInAnswers | Map
     session.flush()
     shared = flag is not None and access.flag_is_shared(session, flag)
     return CheckInResult(row, a, fb, flag, one, roleplays, shared)
+
+
+def _new_checkin(session: Session, viewer: Viewer, week: date,
+                 now: datetime) -> tuple[CheckIn, bool]:
+    """This week's row, created when missing. Two saves at once (two tabs, a double click)
+    both end on the one row (unique per person and week): the second insert waits for the
+    first and does nothing (``core.db.insert_ignore``); both then update it, the last wins."""
+    inserted = insert_ignore(session, CheckIn, {
+        "user_id": viewer.id, "week_start": week, "team_id": viewer.team_id, "who5": [],
+        "who5_raw": 0, "who5_pct": 0, "job": {}, "harassment_count": 0,
+        "wants_one_on_one": False, "level": FlagLevel.none.value, "reasons": [],
+        "created_at": now, "updated_at": now}, ["user_id", "week_start"])
+    row = session.exec(select(CheckIn).where(CheckIn.user_id == viewer.id,
+                                             CheckIn.week_start == week)
+                       .execution_options(populate_existing=True)).one()
+    return row, inserted
 
 
 def checkin_result(session: Session, viewer: Viewer, checkin: CheckIn, *,
@@ -339,8 +361,9 @@ def share_flag(session: Session, viewer: Viewer, flag_id: int,
     flag.shared_at = flag.shared_at or now
     session.add(flag)
     queue_entry(session, flag, now)
+    # How many reasons, never which: the audit log is read by admins, who see no wellbeing data.
     audit.record_by(session, viewer, audit.Action.consent_changed, "flag", flag.id,
-                    "share flag: " + ",".join(r["code"] for r in flag.reasons if r["share"]))
+                    f"share flag: {sum(bool(r['share']) for r in flag.reasons)} reason(s)")
     session.flush()
     return flag
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from core import access, audit
+from core import access, audit, validation
 from core.access import Viewer
 from core.clock import local_today
 from core.errors import NotAllowed, NotFound, WellbeingError
@@ -30,7 +30,9 @@ def report_incident(session: Session, viewer: Viewer, *, occurred_on: date, kind
         raise NotAllowed()
     if kind not in HARASSMENT_KINDS:
         raise WellbeingError("incidents.err_kind")
-    if not description.strip():
+    description = validation.text(description, field="description",
+                                  max_chars=validation.INCIDENT_TEXT_MAX, error=WellbeingError)
+    if not description:
         raise WellbeingError("incidents.err_description")
     if occurred_on > (today or local_today()):
         raise WellbeingError("incidents.err_future")
@@ -39,7 +41,7 @@ def report_incident(session: Session, viewer: Viewer, *, occurred_on: date, kind
         if attempt is None or not access.can_attach_attempt(viewer, attempt):
             raise NotAllowed()
     row = Incident(reporter_id=viewer.id, team_id=viewer.team_id, occurred_on=occurred_on,
-                   kind=kind, description=description.strip(), attempt_id=attempt_id)
+                   kind=kind, description=description, attempt_id=attempt_id)
     session.add(row)
     session.flush()
     return row
@@ -86,7 +88,9 @@ def update_incident(session: Session, viewer: Viewer, incident_id: int, *,
     if status is not None:
         inc.status = IncidentStatus(status)
     if actions is not None:
-        inc.actions = actions
+        inc.actions = validation.text(actions, field="actions",
+                                      max_chars=validation.INCIDENT_ACTIONS_MAX,
+                                      error=WellbeingError) or None
     inc.updated_at = now or utcnow()
     session.add(inc)
     audit.record_by(session, viewer, audit.Action.incident_changed, "incident", inc.id,

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from core import access, audit
+from core import access, audit, validation
 from core.access import Viewer
 from core.errors import NotAllowed, NotFound, WellbeingError
 from core.models import Flag, OneOnOne, OneOnOneStatus, Role, Team, User, utcnow
@@ -203,7 +203,8 @@ def update_one_on_one(session: Session, viewer: Viewer, one_id: int, *,
     if scheduled_for is not None:
         one.scheduled_for = scheduled_for
     if notes is not None:
-        one.notes = notes
+        one.notes = validation.text(notes, field="notes", max_chars=validation.ONE_ON_ONE_NOTES_MAX,
+                                    error=WellbeingError) or None
     one.updated_at = now or utcnow()
     session.add(one)
     audit.record_by(session, viewer, audit.Action.one_on_one_changed, "one_on_one", one.id,

@@ -27,9 +27,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from analysis.result import AnalysisResult
-from core import access, audit
+from core import access, audit, validation
 from core.access import Viewer
 from core.clock import as_utc, local_day_start
+from core.db import insert_ignore
 from core.errors import NotAllowed, NotFound, Refusal
 from core.models import (
     Attempt,
@@ -399,7 +400,8 @@ def save_review(
     touched. Saving again updates the review (and shows it to the trainee as new again).
     """
     attempt, _owner = _load_for_review(session, viewer, attempt_id, write=True)
-    reason = (reason or "").strip()
+    reason = validation.text(reason, field="reason", max_chars=validation.REVIEW_REASON_MAX,
+                             error=ReviewError)
     if score_override is not None:
         if isinstance(score_override, bool) or not isinstance(score_override, (int, float)) \
                 or int(score_override) != score_override or not 0 <= score_override <= 100:
@@ -411,10 +413,9 @@ def save_review(
         corrections = correct_rubric(read(attempt.result), rubric_corrections)
     except KeyError as e:
         raise ReviewError("review.err_unknown_group", group=e.args[0]) from None
-    review = latest_reviews(session, [attempt.id]).get(attempt.id)
-    before = (review.score_override, review.rubric_corrections) if review else (None, None)
-    if review is None:
-        review = Review(attempt_id=attempt.id, trainer_id=viewer.id)
+    existing = latest_reviews(session, [attempt.id]).get(attempt.id)
+    before = (existing.score_override, existing.rubric_corrections) if existing else (None, None)
+    review = existing or _the_review(session, attempt.id, viewer.id)
     review.trainer_id = viewer.id
     review.score_override = score_override
     review.reason = reason
@@ -436,19 +437,26 @@ def save_review(
 def mark_reviewed(session: Session, viewer: Viewer, attempt_id: int) -> Review:
     """Mark an attempt reviewed without changing anything (keeps an existing review)."""
     attempt, _ = _load_for_review(session, viewer, attempt_id, write=True)
-    review = latest_reviews(session, [attempt.id]).get(attempt.id)
-    if review is None:
-        review = Review(attempt_id=attempt.id, trainer_id=viewer.id, reviewed_at=utcnow())
-        session.add(review)
-        session.flush()
-    return review
+    return latest_reviews(session, [attempt.id]).get(attempt.id) or _the_review(
+        session, attempt.id, viewer.id)
+
+
+def _the_review(session: Session, attempt_id: int, trainer_id: int) -> Review:
+    """The attempt's one review row, created when missing. One per attempt is a unique index;
+    two trainers (or two tabs) saving at once both end on the same row: the second insert
+    waits for the first and does nothing (``core.db.insert_ignore``), then both update it."""
+    insert_ignore(session, Review, {"attempt_id": attempt_id, "trainer_id": trainer_id,
+                                    "reason": "", "reviewed_at": utcnow()}, ["attempt_id"])
+    return session.exec(select(Review).where(Review.attempt_id == attempt_id)
+                        .execution_options(populate_existing=True)).one()
 
 
 def add_comment(session: Session, viewer: Viewer, attempt_id: int, *,
                 at_seconds: float | None, text: str) -> Comment:
     """A comment tied to a time in the recording (``at_seconds``; None = the whole answer)."""
     attempt, _ = _load_for_review(session, viewer, attempt_id, write=True)
-    text = (text or "").strip()
+    text = validation.text(text, field="comment", max_chars=10 * MAX_COMMENT_CHARS,
+                           error=ReviewError)  # NUL and controls out; the limit is below
     if not text:
         raise ReviewError("review.err_comment_empty")
     if len(text) > MAX_COMMENT_CHARS:

@@ -8,17 +8,17 @@ flush; the caller commits. No streamlit here.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from core import audit
+from core import audit, validation
 from core.access import Viewer, can_manage_users
-from core.auth import MIN_PASSWORD_LENGTH, hash_password
+from core.auth import hash_password, issue_temporary_password
 from core.errors import Invalid, NotAllowed, NotFound
 from core.models import Role, Team, TrainerTeam, User, UserPublic
+from core.passwords import check_password
 
 
 class UserError(Invalid):
@@ -32,7 +32,7 @@ def _require_admin(viewer: Viewer) -> None:
 
 
 def get_or_create_team(session: Session, name: str) -> Team:
-    name = name.strip()
+    name = validation.name(name, field="team", max_chars=validation.TEAM_NAME_MAX, error=UserError)
     team = session.exec(select(Team).where(Team.name == name)).first()
     if team is None:
         team = Team(name=name)
@@ -46,8 +46,16 @@ def list_teams(session: Session) -> list[Team]:
 
 
 def list_users(session: Session) -> list[UserPublic]:
+    """Every account (no hash). A row written before validation existed (an over-long name that
+    SQLite kept) is shown cut to the column's length instead of failing the page."""
     users = session.exec(select(User).order_by(User.role, User.username)).all()
-    return [UserPublic.model_validate(u, from_attributes=True) for u in users]
+    out = []
+    for u in users:
+        data = {k: getattr(u, k) for k in UserPublic.model_fields}
+        data["username"] = (data["username"] or "")[:validation.USERNAME_MAX]
+        data["display_name"] = (data["display_name"] or "")[:validation.DISPLAY_NAME_MAX]
+        out.append(UserPublic.model_validate(data))
+    return out
 
 
 def create_user(
@@ -60,23 +68,31 @@ def create_user(
     team_name: str | None = None,
     viewer: Viewer,
 ) -> User:
-    """Create an account (``viewer``: an admin, or ``access.SYSTEM`` for the CLI and demo)."""
+    """Create an account (``viewer``: an admin, or ``access.SYSTEM`` for the CLI and demo).
+
+    Every field passes :mod:`core.validation` (the username is folded with NFKC, so a look-alike
+    of an existing name is "taken" or refused). The password policy (:mod:`core.passwords`)
+    applies to what an admin types; SYSTEM (operators' commands that check it themselves, the
+    demo, test fixtures) is trusted.
+    """
     _require_admin(viewer)
-    username = username.strip()
-    if not username:
+    if not (username or "").strip():
         raise UserError("admin.err_username")
+    username = validation.username(username, error=UserError)
     try:
         role = Role(role.strip() if isinstance(role, str) else role)
     except ValueError:
-        raise UserError("admin.err_role", role=role) from None
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError("admin.err_password", n=MIN_PASSWORD_LENGTH)
+        raise UserError("admin.err_role", role=str(role)[:40]) from None
+    display_name = validation.name(display_name, required=False, error=UserError) or username
+    password = validation.password(password, error=UserError)
+    if not viewer.is_system:
+        check_password(password, username=username, display_name=display_name, error=UserError)
     if session.exec(select(User).where(User.username == username)).first():
         raise UserError("admin.err_exists", username=username)
     team = get_or_create_team(session, team_name) if team_name and team_name.strip() else None
     user = User(
         username=username,
-        display_name=display_name.strip() or username,
+        display_name=display_name,
         role=role,
         team_id=team.id if team else None,
         password_hash=hash_password(password),
@@ -101,8 +117,13 @@ def update_user(
     active: bool | None = None,
     display_name: str | None = None,
     trainer_team_names: list[str] | None = None,
+    require_password_change: bool | None = None,
 ) -> User:
+    """Change an account. ``require_password_change``: the person must set a new password at
+    their next login (audited)."""
     _require_admin(viewer)
+    if display_name is not None:  # checked before anything changes
+        display_name = validation.name(display_name, required=False, error=UserError)
     user = session.get(User, user_id)
     if user is None:
         raise NotFound()
@@ -121,8 +142,11 @@ def update_user(
             raise UserError("admin.err_self")
         user.active = active
         changes.append(f"active={active}")
-    if display_name is not None and display_name.strip():
-        user.display_name = display_name.strip()
+    if display_name:
+        user.display_name = display_name
+    if require_password_change is not None and require_password_change != user.must_change_password:
+        user.must_change_password = require_password_change
+        changes.append(f"must_change_password={require_password_change}")
     if trainer_team_names is not None:
         for link in session.exec(select(TrainerTeam).where(TrainerTeam.trainer_id == user.id)):
             session.delete(link)
@@ -138,19 +162,30 @@ def update_user(
     return user
 
 
-def reset_password(session: Session, user_id: int, new_password: str, *, viewer: Viewer) -> None:
+def reset_password(session: Session, user_id: int, new_password: str | None = None, *,
+                   viewer: Viewer) -> str:
+    """An admin's reset: a one-time temporary password, returned to be shown once.
+
+    The person (or whoever uses it) must set their own password before anything opens, and is
+    told at their next logins that an admin reset it (:mod:`core.auth`). ``new_password``: a
+    temporary password chosen by the admin instead of a random one (it must meet the policy).
+    The lock is cleared. Audited as ``password_reset``.
+    """
     _require_admin(viewer)
-    if len(new_password) < MIN_PASSWORD_LENGTH:
-        raise UserError("admin.err_password", n=MIN_PASSWORD_LENGTH)
     user = session.get(User, user_id)
     if user is None:
         raise NotFound()
-    user.password_hash = hash_password(new_password)
-    user.failed_logins = 0
-    user.locked_until = None
-    session.add(user)
-    audit.record_by(session, viewer, audit.Action.password_reset, "user", user.id)
+    temporary = issue_temporary_password(session, user)
+    if new_password is not None:
+        new_password = validation.password(new_password, error=UserError)
+        check_password(new_password, username=user.username, display_name=user.display_name,
+                       error=UserError)
+        user.password_hash = hash_password(new_password)
+        temporary = new_password
+    audit.record_by(session, viewer, audit.Action.password_reset, "user", user.id,
+                    f"temporary password for {user.username}; change required at next login")
     session.flush()
+    return temporary
 
 
 def trainer_team_names(session: Session, user_id: int) -> list[str]:
@@ -178,37 +213,35 @@ def import_users_csv(session: Session, data: bytes | str, *, viewer: Viewer) -> 
     """
     _require_admin(viewer)
     report = ImportReport()
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("cp932")  # Excel in Japan saves Shift_JIS
-            except UnicodeDecodeError:
-                report.errors.append((1, "admin.csv_encoding", {}))
-                return report
-    else:
-        text = data
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in CSV_COLUMNS if c not in header and c != "team"]
-    if missing:
-        report.errors.append((1, "admin.csv_header", {"columns": ", ".join(missing)}))
+    required = tuple(c for c in CSV_COLUMNS if c != "team")
+    try:
+        rows = list(validation.csv_rows(data, required=required, error=UserError))
+    except UserError as e:  # the whole file: too big, undecodable, or a header without columns
+        key = {"valid.csv_header": "admin.csv_header",
+               "valid.csv_encoding": "admin.csv_encoding"}.get(e.key, e.key)
+        report.errors.append((1, key, e.values))
         return report
     seen: set[str] = set()
-    for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-        username = row.get("username", "")
-        if username in seen:
-            report.errors.append((line, "admin.err_exists", {"username": username}))
+    for row in rows:
+        if row.error is not None:
+            report.errors.append((row.line, *row.error))
+            continue
+        cells = row.cells
+        username = validation.login_name(cells.get("username", "")) or cells.get("username", "")
+        if username and username in seen:
+            report.errors.append((row.line, "admin.err_exists", {"username": username}))
             continue
         try:
             with session.begin_nested():
-                create_user(session, username=username, display_name=row.get("display_name", ""),
-                            role=row.get("role", ""), password=row.get("password", ""),
-                            team_name=row.get("team") or None, viewer=viewer)
+                create_user(session, username=cells.get("username", ""),
+                            display_name=cells.get("display_name", ""),
+                            role=cells.get("role", ""), password=cells.get("password", ""),
+                            team_name=cells.get("team") or None, viewer=viewer)
         except UserError as e:
-            report.errors.append((line, e.key, e.values))
+            report.errors.append((row.line, e.key, e.values))
+            continue
+        except SQLAlchemyError:  # a value the database refused: this row only
+            report.errors.append((row.line, "valid.csv_row_failed", {}))
             continue
         seen.add(username)
         report.created.append(username)

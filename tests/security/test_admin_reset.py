@@ -48,7 +48,7 @@ def test_reset_gives_a_temporary_password_that_must_be_changed(session, pair):
     assert not first.ok and first.must_change and first.user.id == staff.id
     assert first.reset_notice is not None and first.reset_notice.count == 1
     with pytest.raises(Refusal) as e:
-        auth.change_own_password(session, staff.id, "password")
+        auth.change_own_password(session, staff.id, "password1234")
     assert e.value.key == "password.common"
     auth.change_own_password(session, staff.id, "a brand new phrase of mine")
     session.commit()

@@ -90,7 +90,7 @@ def test_look_alike_usernames_cannot_stand_beside_admin(session, make_user, twin
 def test_csv_import_applies_the_policy_and_the_username_rules(session, make_user):
     admin = viewer_for(session, make_user("root", role="admin"))
     csv = ("username,display_name,role,team,password\n"
-           "kato,加藤,staff,東京,password\n"
+           "kato,加藤,staff,東京,password1234\n"
            "ｍｏｒｉ,森,staff,東京,correct horse battery\n"
            "аdmin,偽,admin,,correct horse battery\n")
     report = import_users_csv(session, csv.encode(), viewer=admin)
