@@ -7,9 +7,11 @@ import streamlit as st
 from core.access import PAGES, pages_for
 from core.config import get_settings
 from core.models import Role
-from ui import shell
+from ui import safety, shell
+from ui.widgets import escape
 
 st.set_page_config(page_title="クレーム対応道場", page_icon=":material/support_agent:", layout="wide")
+safety.configure()  # no tracebacks in the browser outside development
 shell.bootstrap()
 settings = get_settings()
 
@@ -48,7 +50,7 @@ if viewer is None:
     addresses = [
         st.Page(spec.path, title=shell.tr(f"page.{spec.key}"), url_path=spec.key) for spec in PAGES
     ]
-    st.navigation([login, *addresses], position="hidden").run()
+    safety.run_guarded(st.navigation([login, *addresses], position="hidden").run)
 else:
     pages = [
         st.Page(spec.path, title=shell.tr(f"page.{spec.key}"), icon=spec.icon, url_path=spec.key)
@@ -60,9 +62,10 @@ else:
         for page in pages:  # the menu: only the pages this role may open
             st.page_link(page)
         st.divider()
-        st.caption(shell.tr("app.signed_in_as", name=viewer.display_name,
+        st.caption(shell.tr("app.signed_in_as", name=escape(viewer.display_name),
                          role=shell.tr(f"role.{Role(viewer.role).value}")))
         if st.button(shell.tr("app.logout"), icon=":material/logout:"):
             logout(viewer)
     language_switch()
-    current.run()
+    safety.show_reset_notice(viewer, shell.lang())  # an admin reset the password lately
+    safety.run_guarded(current.run)  # an error: a Japanese page with an id, the trace in the log

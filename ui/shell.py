@@ -181,9 +181,19 @@ def require_page(page_key: str) -> Viewer:
 
 def login_form() -> None:
     """The login form; on success the script reruns as the signed-in user (same address)."""
+    from ui import safety
+
     settings = get_settings()
-    if settings.demo_mode:
+    if safety.demo_password_visible():  # demo mode, and a browser on this computer only
         st.info(tr("app.demo_notice", password=settings.demo_password))
+    elif settings.demo_mode:
+        st.caption(tr("security.demo_notice_remote"))
+    changed = safety.password_change_form(session, lang())  # after a temporary password
+    if changed is not None:
+        _complete_login(changed)
+        return
+    if st.session_state.get(safety.PENDING_CHANGE):
+        return
     with st.form("login"):
         st.subheader(tr("login.heading"))
         username = st.text_input(tr("login.username"))
@@ -194,23 +204,30 @@ def login_form() -> None:
             st.error(tr("login.empty"))
             return
         with session() as s:
-            result = auth.authenticate(s, username, password, settings=settings)
+            result = auth.authenticate(s, username, password, settings=settings,
+                                       address=safety.client_address())
             s.commit()
         if result.ok:
-            st.session_state[SESSION_USER] = result.user.id
-            st.session_state[SESSION_LANG] = result.user.language or settings.default_language
-            with session() as s:
-                user = s.get(User, result.user.id)
-                ticket = _start_session(s, user)
-            _signed_in(ticket)
-        elif result.reason == "locked":
-            st.error(tr("login.locked", minutes=settings.lockout_minutes))
-        elif result.reason == "inactive":
+            _complete_login(result.user.id)
+        elif result.must_change:  # the right, temporary password: a new one comes first
+            safety.start_password_change(result)
+            st.rerun()
+        elif result.reason == "inactive":  # said only after the right password
             st.error(tr("login.inactive"))
-        else:
+        else:  # wrong name, wrong password, locked, rate-limited: one message (no enumeration)
             st.error(tr("login.bad_credentials"))
     if settings.sso_enabled:
         sso_login()
+
+
+def _complete_login(user_id: int) -> None:
+    """Sign ``user_id`` in: the viewer's language, a server-side session, then the rerun."""
+    with session() as s:
+        user = s.get(User, user_id)
+        st.session_state[SESSION_USER] = user.id
+        st.session_state[SESSION_LANG] = user.language or get_settings().default_language
+        ticket = _start_session(s, user)
+    _signed_in(ticket)
 
 
 def sso_login() -> None:

@@ -18,15 +18,20 @@ from ui import charts
 from ui.shell import lang, tr
 
 #: Markdown and HTML specials: escaped, user text shows as typed and never as formatting.
-MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|$~<>")
+MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|$~<>=:&")
 HIGHLIGHT = {"hit": "green", "ng": "red", "filler": "orange"}
 MIME = {".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg", ".mp3": "audio/mpeg"}
 
 
 def escape(text: str | None) -> str:
-    """``text`` as inert plain text inside ``st.markdown`` (no accidental Markdown or HTML from
-    a transcript, a comment or a scenario line)."""
-    return "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in text or "")
+    """``text`` as inert plain text inside ``st.markdown``: the ONE helper for every text a
+    person wrote (names, incidents, comments, reasons, check-in free text, transcripts).
+
+    Every Markdown and HTML special is backslash-escaped — no heading, table, link, image
+    (fetched from another address), LaTeX (``$``), colour or icon (``:red[…]``, ``:x:``),
+    entity (``&``) or autolink (``http\\://``) — and a line break stays a line break."""
+    out = "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in text or "")
+    return out.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "  \n")
 
 
 def recorder(counter_key: str, *, record_label: str, upload_label: str, submit_label: str,
