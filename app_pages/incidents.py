@@ -8,6 +8,7 @@ from core.errors import Refusal
 from core.models import IncidentStatus
 from services import incidents
 from ui import shell
+from ui.widgets import escape
 from wellbeing.instruments import HARASSMENT_KINDS
 
 viewer = shell.require_page("incidents")
@@ -52,14 +53,14 @@ if not reports:
     st.info(shell.tr("incidents.none"))
 for inc in reports:
     with st.container(border=True):
-        who = f" · {shell.tr('incidents.reporter')}: {inc.reporter}" + (f"（{inc.team}）" if inc.team else "") \
-            if works else ""
+        who = f" · {shell.tr('incidents.reporter')}: {escape(inc.reporter)}" + (
+            f"（{escape(inc.team)}）" if inc.team else "") if works else ""
         st.markdown(f"**{inc.occurred_on.isoformat()} · {kind_label(inc.kind)}** · "
                     f"{status_label(inc.status)}{who}")
-        st.write(inc.description)
+        st.markdown(escape(inc.description))
         if not works:
             if inc.actions:
-                st.caption(f"{shell.tr('incidents.actions')}: {inc.actions}")
+                st.caption(f"{shell.tr('incidents.actions')}: {escape(inc.actions)}")
             continue
         with st.form(f"incident_{inc.id}"):
             statuses = [s.value for s in IncidentStatus]

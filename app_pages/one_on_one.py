@@ -10,6 +10,7 @@ from core.errors import Refusal
 from core.models import OneOnOneStatus
 from services import one_on_one as oo
 from ui import shell
+from ui.widgets import escape
 
 viewer = shell.require_page("one_on_one")
 st.title(shell.tr("page.one_on_one"))
@@ -34,7 +35,7 @@ def status_label(value: str) -> str:
 
 for item in items:
     with st.container(border=True):
-        head = f"**{item.person}**" + (f"（{item.team}）" if item.team else "")
+        head = f"**{escape(item.person)}**" + (f"（{escape(item.team)}）" if item.team else "")
         kind = shell.tr("one_on_one.requested" if item.requested_by_person else "one_on_one.not_requested")
         st.markdown(f"{head} · {kind} · {status_label(item.status)}")
         if item.level is None:
@@ -50,7 +51,7 @@ for item in items:
                     st.markdown(f"- {r.get(lang, r['ja'])}")
         if item.status in (OneOnOneStatus.done, OneOnOneStatus.declined):
             if item.notes:
-                st.caption(item.notes)
+                st.caption(escape(item.notes))
             if st.button(shell.tr("one_on_one.reopen"), key=f"reopen_{item.id}",
                          icon=":material/undo:"):
                 try:

@@ -11,6 +11,7 @@ from services import catalogue as scenario_catalogue
 from services import progress
 from ui import charts, shell
 from ui import jobs as job_ui
+from ui.widgets import escape
 
 viewer = shell.require_page("progress")
 st.title(shell.tr("page.progress"))
@@ -42,7 +43,7 @@ titles = {b.scenario_id: b.title for b in data.best}
 for item in data.feedback:
     with st.container(border=True):
         label_key = "progress.feedback_review" if item.kind == "review" else "progress.feedback_comment"
-        line = shell.tr(label_key, author=item.author, when=when(item.at))
+        line = shell.tr(label_key, author=escape(item.author), when=when(item.at))
         if item.new:
             line = f"**{shell.tr('progress.feedback_new')}**　{line}"
         st.markdown(line)
@@ -52,7 +53,7 @@ for item in data.feedback:
         if item.at_seconds is not None:
             st.caption(shell.tr("progress.feedback_at", seconds=item.at_seconds))
         if item.text:
-            st.write(item.text)
+            st.markdown(escape(item.text))
         if st.button(shell.tr("progress.feedback_open"), key=f"fb_{item.kind}_{item.id}",
                      icon=":material/open_in_new:"):
             with shell.session() as s:

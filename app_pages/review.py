@@ -61,7 +61,7 @@ def attempt_view(raw: str) -> None:
     a = view.attempt
     if key := S.pop("rv_flash", None):
         st.success(shell.tr(key))
-    st.subheader(shell.tr("review.header", name=view.owner_name, scenario=title(a.scenario_id),
+    st.subheader(shell.tr("review.header", name=widgets.escape(view.owner_name), scenario=title(a.scenario_id),
                           when=when(a.created_at)))
     override = view.review.score_override if view.review is not None else None
     cols = st.columns(3)

@@ -10,6 +10,7 @@ from core.config import get_settings
 from services import trends as wt
 from ui import charts as ui_charts
 from ui import shell
+from ui.widgets import escape
 
 viewer = shell.require_page("trends")
 st.title(shell.tr("page.trends"))
@@ -76,7 +77,7 @@ if not shown_texts:
 for cell in shown_texts:
     with st.expander(f"{cell.week.isoformat()} · {cell.team or total}"):
         for text in cell.texts:
-            st.markdown(f"- {text}")
+            st.markdown(f"- {escape(text)}")
 
 
 

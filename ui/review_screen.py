@@ -132,7 +132,7 @@ def review_form(view: review.AttemptView, viewer) -> None:
     a, current = view.attempt, view.review
     st.subheader(tr("review.form"))
     if current is not None:
-        st.caption(tr("review.reviewed_by", name=view.reviewer_name or "",
+        st.caption(tr("review.reviewed_by", name=escape(view.reviewer_name or ""),
                       when=clock.format_local(current.reviewed_at)))
     else:
         st.caption(tr("review.not_reviewed"))

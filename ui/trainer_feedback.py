@@ -24,7 +24,7 @@ def trainer_verdict(attempt, items: list[review.Feedback]) -> None:
         st.markdown(f"**{tr('practice.trainer_heading')}**")
         for item in items:
             if item.kind == "review":
-                st.caption(tr("progress.feedback_review", author=item.author,
+                st.caption(tr("progress.feedback_review", author=escape(item.author),
                               when=format_local(item.at)))
                 if item.score_override is not None:
                     v = verdict(attempt, score_override=item.score_override)
@@ -43,7 +43,8 @@ def trainer_verdict(attempt, items: list[review.Feedback]) -> None:
             else:
                 left, right = st.columns([4, 1])
                 at = item.at_seconds
-                head = tr("progress.feedback_comment", author=item.author, when=format_local(item.at))
+                head = tr("progress.feedback_comment", author=escape(item.author),
+                          when=format_local(item.at))
                 if at is not None:
                     head += "　" + tr("progress.feedback_at", seconds=at)
                 left.caption(head)
