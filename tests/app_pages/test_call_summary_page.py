@@ -94,3 +94,18 @@ def test_english_call_summary(session, staff):
     assert "The customer hung up" in shown
     assert "supervisor" in shown  # why, in English
     assert first.id and "Delivery" in shown  # topic tag in English
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_no_raw_turn_or_scenario_ids_on_the_practice_page(session, staff, lang):
+    import re
+
+    c = Caller(session, staff, "late_delivery", f"ids-{lang}")
+    c.say(BLUNT)
+    last = c.say("ですから、規則ですので。")
+    at = _open(staff, _run(c, last, 2), lang=lang)
+    shown = _shown(at) + "\n".join(str(b.label) for b in at.button)
+    ids = {t.id for s in (c.scenario,) for t in s.turns} | {c.scenario.id}
+    found = sorted(i for i in ids if re.search(rf"(?<![A-Za-z0-9_]){re.escape(i)}(?![A-Za-z0-9_])",
+                                                shown))
+    assert not found, found

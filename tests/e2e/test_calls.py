@@ -17,6 +17,7 @@ from tests.e2e.conftest import (
     main_area,
     record,
     select,
+    selected,
     shot,
     wait_ready,
 )
@@ -164,14 +165,16 @@ def test_hr_declines_and_reopens_a_one_on_one(app, open_page):
     main = main_area(page)
     tanaka = entry(page, "田中 翔", has=page.get_by_test_id("stForm"))
     tanaka.wait_for()
-    status = tanaka.get_by_test_id("stSelectbox").filter(has_text="状況").first
+    status = tanaka.get_by_test_id("stSelectbox").first  # the entry's first field: 状況
     status.locator("input").first.click()
-    page.get_by_role("option", name="辞退", exact=True).click()
+    page.keyboard.type("辞退")
+    page.keyboard.press("Enter")
     wait_ready(page)
+    assert "辞退" in selected(page, "状況", scope=tanaka)
     click(page, tanaka.get_by_role("button", name="保存"))
     main.get_by_text("保存しました（田中 翔 さん：辞退）").wait_for()
     assert "「完了・辞退も表示」をオンにすると表示されます" in main.inner_text()
-    click(page, main.get_by_text("完了・辞退も表示"))
+    click(page, main.get_by_test_id("stCheckbox").get_by_text("完了・辞退も表示", exact=True))
     closed = entry(page, "田中 翔", has=page.get_by_role("button", name="再開する"))
     click(page, closed.get_by_role("button", name="再開する"))
     main.get_by_text("田中 翔 さんの面談を再開しました").wait_for()
