@@ -99,5 +99,7 @@ def insert_ignore(session: Session, model, values: dict, conflict: list[str]) ->
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(model.__table__).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    return session.execute(stmt).rowcount == 1
+    table = model.__table__
+    stmt = (insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
+            .returning(*table.primary_key.columns))  # rowcount is -1 here on psycopg
+    return session.execute(stmt).first() is not None

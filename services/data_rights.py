@@ -31,7 +31,6 @@ Decisions (README, "Your data (APPI)"):
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -50,6 +49,7 @@ from core import access, audit, storage
 from core.access import Viewer
 from core.clock import as_utc, format_local, local_today
 from core.config import get_settings
+from core.csvsafe import write_csv
 from core.errors import Invalid, NotAllowed, NotFound
 from core.i18n import t
 from core.models import (
@@ -326,13 +326,9 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
     columns: list[str] = []
     for row in rows:
         columns += [k for k in row if k not in columns]
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns or ["id"])
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list)
-                         else ("" if v is None else v) for k, v in row.items()})
-    return buf.getvalue().encode("utf-8-sig")  # BOM: Excel opens Japanese text correctly
+    cells = [{k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+              for k, v in row.items()} for row in rows]
+    return write_csv(cells, columns or ["id"])  # core.csvsafe: BOM for Excel, no formula cells
 
 
 def kind_label(kind: str, lang: str = "ja") -> str:

@@ -9,8 +9,6 @@ wellbeing data here, and no streamlit (the trend chart is ``ui.charts.team_trend
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from sqlmodel import Session, select
 from core import access, audit
 from core.access import Viewer
 from core.clock import as_utc, format_local, local_day_start
+from core.csvsafe import write_csv
 from core.errors import NotAllowed
 from core.i18n import t
 from core.models import Attempt, AttemptStatus, Role, Team, User
@@ -238,14 +237,9 @@ def harassment_rows(progress: TeamProgress, lang: str = "ja") -> list[dict[str, 
 
 
 def team_progress_csv(rows: Sequence[Mapping[str, Any]]) -> bytes:
-    """CSV (UTF-8 with BOM, for Excel) of exactly ``rows``: the rows the page shows."""
-    buf = io.StringIO()
-    columns = list(rows[0].keys()) if rows else []
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    """CSV (UTF-8 with BOM, for Excel) of exactly ``rows``: the rows the page shows. Written by
+    :func:`core.csvsafe.write_csv`: a name such as ``=HYPERLINK(…)`` stays text."""
+    return write_csv(rows)
 
 
 def record_export(session: Session, viewer: Viewer, *, what: str, n_rows: int) -> None:

@@ -11,8 +11,6 @@ Functions flush, the caller commits. No streamlit, altair or pandas here: the pa
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from core import access, audit
 from core.access import Viewer
 from core.clock import local_today
 from core.config import Settings, get_settings
+from core.csvsafe import write_csv
 from core.errors import NotAllowed
 from core.i18n import t
 from core.models import (
@@ -377,16 +376,12 @@ def trends_csv(session: Session, viewer: Viewer, report: TrendsReport, lang: str
     if not access.can_see_wellbeing_aggregates(viewer):
         raise NotAllowed()
     records = cell_records(report, lang)
-    buf = io.StringIO()
     columns = list(records[0]) if records else ["week", "team", "note"]
-    writer = csv.DictWriter(buf, fieldnames=columns)
-    writer.writeheader()
-    for rec in records:
-        writer.writerow({k: ("" if v is None else (round(v, 4) if isinstance(v, float) else v))
-                         for k, v in rec.items()})
+    rows = [{k: round(v, 4) if isinstance(v, float) else v for k, v in rec.items()}
+            for rec in records]
     audit.record_by(session, viewer, audit.Action.export_csv, "trends", None, f"{len(records)} rows")
     session.flush()
-    return buf.getvalue().encode("utf-8-sig")  # BOM: Excel opens Japanese text correctly
+    return write_csv(rows, columns)  # core.csvsafe: BOM for Excel, no formula cells
 
 
 DEFAULT_MAX_TEAMS = 8  # more lines than this are unreadable; HR adds teams by hand

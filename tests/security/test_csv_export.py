@@ -38,7 +38,7 @@ def test_team_progress_csv_neutralises_a_display_name(session, make_user):
 
     make_user("evil", team="東京", display_name=PAYLOADS[0][:100])
     trainer = viewer_for(session, make_user("trainer", role="trainer", team="東京"))
-    progress = tp.team_progress(session, trainer, catalogue=[])
+    progress = tp.team_progress(session, trainer)
     data = tp.team_progress_csv(tp.progress_rows(progress))
     rows = _cells(data)
     names = [r[0] for r in rows[1:]]
