@@ -103,7 +103,7 @@ history = pd.DataFrame([
         shell.tr("progress.col_when"): when(r.created_at),
         shell.tr("progress.col_scenario"): scenario_catalogue.title(r.scenario_id, LANG),
         shell.tr("progress.col_score"): r.score,
-        shell.tr("progress.col_auto"): r.auto_score if r.reviewed else None,
+        shell.tr("progress.col_auto"): r.auto_score,  # beside the trainer's score (never "None")
         shell.tr("progress.col_passed"): "✅" if r.passed else "",
     }
     for r in rows
