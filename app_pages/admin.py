@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from core import audit
 from core.errors import Refusal
 from core.models import Role
 from services import users
-from ui import shell
+from ui import audit_view, shell
+from ui.widgets import escape
 
 viewer = shell.require_page("admin")
 st.title(shell.tr("page.admin"))
@@ -88,26 +88,29 @@ with right:
                                          placeholder=shell.tr("app.choose"),
                                          default=coached)
             active = st.checkbox(shell.tr("admin.active"), value=user.active)
+            require = st.checkbox(shell.tr("security.require_change"), value=False)
             if st.form_submit_button(shell.tr("admin.save")):
                 try:
                     with shell.session() as s:
                         users.update_user(s, user.id, viewer=viewer, role=new_role,
                                           team_name=new_team, active=active,
-                                          trainer_team_names=new_coached)
+                                          trainer_team_names=new_coached,
+                                          require_password_change=True if require else None)
                         s.commit()
                     st.success(shell.tr("admin.saved"))
                 except Refusal as e:
                     shell.show_refusal(e)
-        with st.form(f"reset_{user.id}", clear_on_submit=True):
-            new_password = st.text_input(shell.tr("admin.new_password"), type="password")
-            if st.form_submit_button(shell.tr("admin.reset")):
-                try:
-                    with shell.session() as s:
-                        users.reset_password(s, user.id, new_password, viewer=viewer)
-                        s.commit()
-                    st.success(shell.tr("admin.password_reset_done"))
-                except Refusal as e:
-                    shell.show_refusal(e)
+        # A reset gives a one-time temporary password, shown here once; the person sets their
+        # own at the next login and is told that an admin reset it (core.auth).
+        if st.button(shell.tr("admin.reset"), key=f"reset_{user.id}"):
+            try:
+                with shell.session() as s:
+                    temporary = users.reset_password(s, user.id, viewer=viewer)
+                    s.commit()
+                st.success(shell.tr("admin.password_reset_done"))
+                st.warning(shell.tr("security.temp_password", password=temporary))
+            except Refusal as e:
+                shell.show_refusal(e)
 
 st.subheader(shell.tr("admin.import"))
 st.caption(shell.tr("admin.import_help"))
@@ -121,24 +124,7 @@ if upload is not None and st.button(shell.tr("admin.import_button")):
     if report.errors:
         st.error(shell.tr("admin.import_errors", n=len(report.errors)))
         for line, key, values in report.errors:
-            st.write(shell.tr("admin.import_line", line=line, message=shell.tr(key, **values)))
+            st.markdown(escape(shell.tr("admin.import_line", line=line,
+                                        message=shell.tr(key, **values))))
 
-st.subheader(shell.tr("admin.audit"))
-with shell.session() as s:
-    rows = audit.recent(s, viewer, limit=100)
-st.dataframe(
-    pd.DataFrame(
-        [
-            {
-                shell.tr("admin.col_at"): r.at,
-                shell.tr("admin.col_actor"): r.actor_name,
-                shell.tr("admin.col_action"): r.action,
-                shell.tr("admin.col_target"): f"{r.target_type or ''} {r.target_id or ''}".strip(),
-                shell.tr("admin.col_detail"): r.detail or "",
-            }
-            for r in rows
-        ]
-    ),
-    hide_index=True,
-    width="stretch",
-)
+audit_view.render(viewer)  # filters by user, action and date; pages through every row
