@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import clock
+from core import audit, clock
 from core.models import AttemptStatus
 from scenarios.schema import TAG_EN
 from services import calls, practice, progress
@@ -26,14 +26,17 @@ run: practice.PracticeRun = S.setdefault("pr_call", practice.PracticeRun())
 
 
 def open_feedback(attempt_id) -> practice.AttemptFeedback | None:
-    """The feedback of an attempt the viewer may open; the refusal is shown, None returned."""
+    """The feedback of an attempt the viewer may open; else None, with ONE message whether the
+    attempt is someone else's or does not exist (numbers reveal nothing), and an audit row."""
     with shell.session() as s:
         try:
             return practice.open_attempt(s, viewer, int(attempt_id))
-        except PermissionError:
+        except (PermissionError, LookupError, ValueError) as e:
+            why = "not allowed" if isinstance(e, PermissionError) else "not found"
+            target = int(attempt_id) if str(attempt_id).strip().isdigit() else None
+            audit.refused(s, viewer, "attempt", target, why)
+            s.commit()
             st.error(shell.tr("practice.not_allowed"))
-        except (LookupError, ValueError):
-            st.error(shell.tr("practice.not_found"))
     return None
 
 

@@ -13,6 +13,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from core import audit
 from core.clock import format_local as when
 from services import catalogue, review
 from ui import review_screen, shell, widgets
@@ -52,7 +53,10 @@ def attempt_view(raw: str) -> None:
             view = review.get_attempt_for_review(s, viewer, attempt_id,
                                                  record_view=S.get("rv_viewed") != attempt_id)
             s.commit()
-        except (PermissionError, review.AttemptNotFound):
+        except (PermissionError, review.AttemptNotFound) as e:  # one message for both
+            audit.refused(s, viewer, "attempt", attempt_id,
+                          "not allowed" if isinstance(e, PermissionError) else "not found")
+            s.commit()
             st.error(shell.tr("review.refused_attempt"))
     back_to_queue()
     if view is None:

@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 from core.clock import as_utc
 from core.models import (
     Attempt,
+    AttemptKind,
     CheckIn,
     Consent,
     ConsentKind,
@@ -144,8 +145,9 @@ def can_view_attempt(viewer: Viewer, attempt: Attempt, owner: User) -> bool:
         raise ValueError("owner is not the attempt's user")
     if viewer.role == Role.staff:
         return attempt.user_id == viewer.id
-    if viewer.role == Role.trainer:
-        return owner.role == Role.staff and owner.team_id in viewer.coached_team_ids
+    if viewer.role == Role.trainer:  # practice answers only: a calibration stays the person's
+        return (attempt.kind == AttemptKind.practice and owner.role == Role.staff
+                and owner.team_id in viewer.coached_team_ids)
     return False
 
 
