@@ -25,6 +25,7 @@ from core.access import SYSTEM
 from core.config import get_settings
 from core.db import init_db, session_scope
 from core.i18n import t
+from core.passwords import check_password
 from demo.seed import seed_demo
 from scenarios.loader import load_catalogue
 from scenarios.voice import prerender_all
@@ -42,6 +43,8 @@ def _create_admin(args) -> int:
     init_db()
     password = args.password or getpass.getpass("password: ")
     try:
+        check_password(password, username=args.username,  # the policy applies here too
+                       display_name=args.display_name or "", error=UserError)
         with session_scope() as s:
             create_user(s, username=args.username, display_name=args.display_name or args.username,
                         role="admin", password=password, viewer=SYSTEM)
