@@ -11,6 +11,7 @@ from core.i18n import t
 from core.models import Comment, Review
 from tests.conftest import ROOT
 from tests.services.test_calls import Caller
+from ui.widgets import escape
 
 
 @pytest.fixture
@@ -59,7 +60,8 @@ def test_attempt_page_shows_the_trainers_verdict(reviewed, people):
     assert t("practice.not_passed", mark=80) in shown  # 70 against the stored mark of 80
     assert "早口で謝罪が伝わりません" in shown
     assert "ここで一呼吸おきましょう" in shown
-    assert t("practice.trainer_correction", label="共感", said=t("practice.not_said")) in shown
+    correction = t("practice.trainer_correction", label="共感", said=t("practice.not_said"))
+    assert escape(correction) in shown  # shown as plain text (Markdown specials escaped)
     # a comment plays the recording from its moment
     play = [b for b in at.button if b.label == t("practice.play_from", seconds=2.5)]
     assert play
