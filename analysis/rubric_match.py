@@ -60,6 +60,7 @@ class GroupResult:
     confidence: float | None = None  # of the recogniser's hit (0–1)
     layer: str | None = None  # "pattern" or "phrase"
     clause: int | None = None  # index into RubricResult.clauses
+    closest: str | None = None  # a missed group: the clause said that came closest to it
 
 
 @dataclass
@@ -168,11 +169,57 @@ def intent_groups(rubric: Rubric) -> list[IntentGroup]:
     return [conv(g, "required") for g in rubric.required] + [conv(g, "ng") for g in rubric.ng]
 
 
-def _result(group: IntentGroup, hit: IntentHit | None) -> GroupResult:
+_CONTENT_POS = ("名詞", "動詞", "形容詞", "形状詞", "副詞")
+
+
+def _content_lemmas(text: str) -> set[str]:
+    from analysis.intents import LIGHT_WORDS
+    from analysis.morph import analyse
+
+    return {
+        m.norm
+        for m in analyse(text)
+        if m.pos[0] in _CONTENT_POS and m.norm not in LIGHT_WORDS and m.lemma not in LIGHT_WORDS
+    }
+
+
+def _group_lemmas(group: IntentGroup) -> set[str]:
+    words = " ".join(
+        w
+        for p in group.patterns
+        for part in p.split()
+        if part not in ("NEG", "…", "^") and not part.startswith("!")
+        for w in part.lstrip("=").split("|")
+    )
+    return _content_lemmas(" ".join((*group.phrases, *group.examples))) | _content_lemmas(words)
+
+
+def closest_clause(group: IntentGroup, rec: Recognition) -> str | None:
+    """The clause said that comes closest to a missed group: the one sharing most content words
+    (nouns, verbs, adjectives; normalised forms) with the group's patterns, phrases and
+    examples; ``None`` when no clause shares one (then only the model answer is shown)."""
+    ref = _group_lemmas(group)
+    best, best_n = None, 0
+    for c in rec.clauses:
+        n = len(_content_lemmas(c.text) & ref)
+        if n > best_n:
+            best, best_n = c.text, n
+    return best
+
+
+def _result(
+    group: IntentGroup, hit: IntentHit | None, rec: Recognition | None = None
+) -> GroupResult:
     example = group.phrases[0] if group.phrases else (group.examples or (group.label,))[0]
     if hit is None:
         return GroupResult(
-            group.id, group.label, False, weight=group.weight, tip=group.tip, example=example
+            group.id,
+            group.label,
+            False,
+            weight=group.weight,
+            tip=group.tip,
+            example=example,
+            closest=closest_clause(group, rec) if rec is not None else None,
         )
     return GroupResult(
         group.id,
@@ -295,7 +342,7 @@ def match_rubric(text: str, rubric: Rubric, *, layers: Layers = ALL_LAYERS) -> R
     esc.label = ESCALATION.label if "escalation" not in by_id else esc.label
     n_req = len(rubric.required)
     return RubricResult(
-        required=[_result(g, rec.best(g.id)) for g in groups[:n_req]],
+        required=[_result(g, rec.best(g.id), rec) for g in groups[:n_req]],
         ng=[_result(g, rec.best(g.id)) for g in groups[n_req:]],
         amounts=amounts,
         max_refund_yen=rubric.max_refund_yen,

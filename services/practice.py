@@ -445,6 +445,41 @@ class Piece:
     label: str = ""
 
 
+@dataclass(frozen=True)
+class ClauseMark:
+    """A clause of the transcript with the groups (intents) it expressed: ``(label, kind)``."""
+
+    text: str
+    intents: tuple[tuple[str, str], ...]
+
+
+def clause_marks(result: AnalysisResult | None) -> list[ClauseMark]:
+    """The clauses that expressed a rubric group (or an NG group), in order (issue 10)."""
+    if result is None or result.rubric is None:
+        return []
+    out = []
+    for c in result.rubric.clauses:
+        hits = tuple((h.get("label") or h.get("id", ""), h.get("kind", "")) for h in c.get("hits", []))
+        if hits:
+            out.append(ClauseMark(str(c.get("text", "")), hits))
+    return out
+
+
+@dataclass(frozen=True)
+class MissedGroup:
+    """A required group the answer missed, with the clause said that came closest (or None)."""
+
+    label: str
+    closest: str | None
+
+
+def missed_groups(result: AnalysisResult | None) -> list[MissedGroup]:
+    if result is None or result.rubric is None:
+        return []
+    return [MissedGroup(g.label, getattr(g, "closest", None))
+            for g in result.rubric.required if not g.found]
+
+
 def transcript_pieces(result: AnalysisResult | None) -> list[Piece]:
     """Split the transcript into plain text and highlighted pieces (rubric hits, NG phrases,
     fillers). Overlaps are resolved by priority: NG over hits over fillers."""

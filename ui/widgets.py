@@ -233,6 +233,16 @@ def render_transcript(result: AnalysisResult | None) -> None:
     st.markdown("".join(f":{HIGHLIGHT[p.kind]}-background[{escape(p.text)}]" if p.kind
                         else escape(p.text) for p in pieces))
     st.caption(tr("practice.legend"))
+    marks = practice.clause_marks(result)
+    if marks:  # which intent each clause expressed (the recogniser's evidence)
+        st.markdown(f"**{tr('practice.clauses')}**")
+        st.markdown("\n".join(
+            "- 「" + escape(m.text) + "」 → " + "、".join(
+                f":{'red' if kind == 'ng' else 'green'}[{escape(label)}]" for label, kind in m.intents)
+            for m in marks))
+    for g in practice.missed_groups(result):
+        st.caption(tr("practice.closest", label=g.label, closest=g.closest) if g.closest
+                   else tr("practice.closest_none", label=g.label))
 
 
 def result_charts(result: AnalysisResult, baseline: Baseline | None, *,
