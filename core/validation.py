@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,7 +49,6 @@ CSV_MAX_FIELD_CHARS = 1000
 CSV_MAX_ROWS = 5000
 
 _NUL_MARK = "\ue000"  # stands for NUL while the csv module reads
-_USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._@+\-]*")
 # Bidi controls and zero-width characters: invisible, and able to disguise a name.
 _INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad",
               *(chr(c) for c in range(0x202A, 0x202F)), *(chr(c) for c in range(0x2066, 0x206A))}
@@ -87,8 +85,9 @@ def username(value: object, *, error: type[Refusal] = ValidationError) -> str:
     """The canonical form of a username, or a refusal (``valid.username_*``).
 
     NFKC folds full-width and other compatibility forms (``ａｄｍｉｎ`` → ``admin``), then lower
-    case; what remains must be ASCII letters, digits and ``. _ @ + -`` (so a Cyrillic or Greek
-    look-alike is refused), 1–100 characters.
+    case. Letters and digits of any script (Japanese names too) and ``. _ @ + -`` are allowed,
+    1–100 characters, but Latin may not be mixed with Cyrillic or Greek (``аdmin`` with a
+    Cyrillic ``а`` is refused); :func:`skeleton` catches a name made only of look-alikes.
     """
     raw = _as_str(value, error, "username")
     value = unicodedata.normalize("NFKC", raw).strip().lower()  # controls: refused below
@@ -96,9 +95,27 @@ def username(value: object, *, error: type[Refusal] = ValidationError) -> str:
         raise error("valid.username_empty")
     if len(value) > USERNAME_MAX:
         raise error("valid.too_long", field=_field("username"), n=USERNAME_MAX)
-    if not _USERNAME_RE.fullmatch(value):
+    if not value[0].isalnum() or not all(ch.isalnum() or ch in "._@+-" for ch in value):
+        raise error("valid.username_chars")
+    scripts = {unicodedata.name(ch, "?").split()[0] for ch in value if ch.isalpha()}
+    if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK"}:
         raise error("valid.username_chars")
     return value
+
+
+# Cyrillic and Greek letters that look like Latin ones (lower case, after NFKC).
+_LOOKALIKES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+    "ɡ": "g", "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w", "α": "a", "β": "b", "ε": "e", "η": "n",
+    "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "γ": "y",
+})
+
+
+def skeleton(name: str) -> str:
+    """What a (canonical) username looks like: look-alike letters mapped to Latin, so two names
+    that a person cannot tell apart have the same skeleton (``оrder`` vs ``order``)."""
+    return name.translate(_LOOKALIKES)
 
 
 def login_name(value: object) -> str | None:

@@ -87,7 +87,9 @@ def create_user(
     password = validation.password(password, error=UserError)
     if not viewer.is_system:
         check_password(password, username=username, display_name=display_name, error=UserError)
-    if session.exec(select(User).where(User.username == username)).first():
+    if session.exec(select(User).where(User.username == username)).first() or any(
+            validation.skeleton(u) == validation.skeleton(username)
+            for u in session.exec(select(User.username)).all()):  # a look-alike is taken too
         raise UserError("admin.err_exists", username=username)
     team = get_or_create_team(session, team_name) if team_name and team_name.strip() else None
     user = User(

@@ -102,3 +102,14 @@ def test_csv_import_applies_the_policy_and_the_username_rules(session, make_user
 def test_operator_and_demo_accounts_are_created_by_system():
     """The demo and the CLI create accounts as SYSTEM (the policy applies to admins' input)."""
     assert SYSTEM.is_system
+
+
+def test_a_name_made_only_of_look_alike_letters_is_taken(session, make_user):
+    root = viewer_for(session, make_user("admin", role="admin"))
+    make_user("coco")
+    with pytest.raises(UserError) as e:  # Cyrillic с and о only: looks exactly like coco
+        create_user(session, username="сосо", display_name="偽物", role="staff",
+                    password="correct horse battery", viewer=root)
+    assert e.value.key == "admin.err_exists"
+    create_user(session, username="佐藤", display_name="佐藤", role="staff",  # Japanese is fine
+                password="correct horse battery", viewer=root)
