@@ -64,3 +64,46 @@ def title(scenario_id: str | None, lang: str = "ja") -> str:
     if s is None:
         return scenario_id or ""
     return s.title if lang == "ja" else s.title_en
+
+
+def _group_english(of: Catalogue) -> dict[str, str]:
+    """Japanese label/tip of every phrase group (shared library, scenario-wide and per turn)
+    → its English, where the group has one."""
+    out: dict[str, str] = {}
+    groups = [*of.phrases.values()]
+    for s in of:
+        groups += [*s.ng, *(g for t in s.turns for g in (*t.required, *t.ng))]
+    for g in groups:
+        for ja, en in ((g.label, g.label_en), (g.tip, g.tip_en)):
+            if ja and en:
+                out.setdefault(ja, en)
+    return out
+
+
+_ENGLISH: dict[int, dict[str, str]] = {}
+
+
+def group_english(text: str | None) -> str:
+    """The English of a phrase group's Japanese label or tip (``label_en`` / ``tip_en`` in the
+    scenario catalogue), looked up when shown; ``text`` itself when it has none."""
+    if not text:
+        return text or ""
+    cat = catalogue()
+    table = _ENGLISH.get(id(cat))
+    if table is None:
+        _ENGLISH.clear()
+        table = _ENGLISH[id(cat)] = _group_english(cat)
+    return table.get(text, text)
+
+
+def english_group_labels(text: str | None) -> str:
+    """An English feedback text with the Japanese group labels it quotes (“label”, (label))
+    replaced by their English, as written in the catalogue."""
+    out = text or ""
+    if not out:
+        return out
+    group_english("x")  # builds the table of the current catalogue
+    for ja, en in _ENGLISH.get(id(catalogue()), {}).items():
+        if ja in out:
+            out = out.replace(f"“{ja}”", f"“{en}”").replace(f"({ja})", f"({en})")
+    return group_english(out)

@@ -9,7 +9,7 @@ import streamlit as st
 from services.calls import CallSummary, CallTurn
 from ui import widgets
 from ui.shell import lang, tr
-from ui.widgets import escape
+from ui.widgets import escape, group_text
 
 
 def reaction(why: str) -> None:
@@ -40,8 +40,8 @@ def call_summary(summary: CallSummary) -> None:
     if summary.improvements:
         st.markdown(f"**{tr('practice.improvements')}**")
         for n, imp in enumerate(summary.improvements, start=1):
-            st.markdown(escape(tr("practice.improvement_row", n=n, explanation=imp.explanation(lang()),
-                                  tip=imp.tip(lang()), points=imp.points,
+            st.markdown(escape(tr("practice.improvement_row", n=n, explanation=group_text(imp.explanation(lang())),
+                                  tip=group_text(imp.tip(lang())), points=imp.points,
                                   steps="・".join(str(s) for s in imp.steps))))
     for t in summary.turns:
         line = t.turn.customer if t.turn is not None else t.attempt.turn_id or ""

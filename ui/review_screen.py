@@ -15,7 +15,7 @@ from services import review
 from services.analysis_result import flipped, format_seconds
 from ui import widgets
 from ui.shell import session, tr
-from ui.widgets import escape
+from ui.widgets import escape, group_text
 
 S = st.session_state
 # Delivery measures shown as numbers beside the charts: (metric, label key, format).
@@ -110,12 +110,12 @@ def rubric_and_model(view: review.AttemptView) -> None:
                 st.markdown(tr(f"review.{kind}"))
             for r in of_kind:
                 if r.machine is None:
-                    st.markdown(f"- {escape(r.label)}")
+                    st.markdown(f"- {escape(group_text(r.label))}")
                     continue
                 verdict = tr("review.found" if r.machine.found else "review.missing")
                 matched = (tr("review.matched", text=escape(r.machine.matched_text))
                            if r.machine.matched_text else "")
-                st.markdown(f"- :{'green' if r.good else 'red'}[{verdict}] {escape(r.label)}{matched}")
+                st.markdown(f"- :{'green' if r.good else 'red'}[{verdict}] {escape(group_text(r.label))}{matched}")
     with right:
         if view.turn is not None:
             for key, text in (("review.customer_line", view.turn.customer),
@@ -150,7 +150,7 @@ def review_form(view: review.AttemptView, viewer) -> None:
             machine = tr("review.found" if g.found else "review.missing")
             human = tr("review.missing" if g.found else "review.found")
             ticked[g.id] = st.checkbox(
-                tr("review.correction_label", label=g.label, machine=machine, human=human),
+                tr("review.correction_label", label=group_text(g.label), machine=machine, human=human),
                 value=g.id in corrected, key=f"rv_corr_{a.id}_{g.id}")
         submitted = st.form_submit_button(tr("review.save"), type="primary")
     if submitted:

@@ -13,7 +13,7 @@ from analysis.score import Baseline
 from core import storage
 from core.models import Attempt, AttemptStatus
 from scenarios.schema import TAG_EN, Scenario, Turn
-from services import practice
+from services import catalogue, practice
 from ui import charts
 from ui.shell import lang, tr
 
@@ -21,6 +21,12 @@ from ui.shell import lang, tr
 MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|$~<>=:&")
 HIGHLIGHT = {"hit": "green", "ng": "red", "filler": "orange"}
 MIME = {".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg", ".mp3": "audio/mpeg"}
+
+
+def group_text(text: str | None) -> str:
+    """A phrase group's label or tip, or a feedback text quoting group labels, in the UI's
+    language: in English the catalogue's ``label_en`` / ``tip_en``, looked up when shown."""
+    return catalogue.english_group_labels(text) if lang() == "en" else text or ""
 
 
 def escape(text: str | None) -> str:
@@ -218,9 +224,9 @@ def render_breakdown(result: AnalysisResult | None, *, heading: str = "practice.
         lost = max(1, round(item.points))  # whole points (a loss never shows as 0)
         badge = (f":red[{tr('practice.lost', points=lost)}]" if item.points > 0
                  else f":green[{tr('practice.ok')}]")
-        st.markdown(f"{badge}　{escape(item.explanation(lang()))}")
+        st.markdown(f"{badge}　{escape(group_text(item.explanation(lang())))}")
         if item.points > 0 and item.tip(lang()):
-            st.caption(tr("practice.tip", tip=item.tip(lang())))
+            st.caption(tr("practice.tip", tip=group_text(item.tip(lang()))))
 
 
 def render_transcript(result: AnalysisResult | None) -> None:
@@ -238,11 +244,13 @@ def render_transcript(result: AnalysisResult | None) -> None:
         st.markdown(f"**{tr('practice.clauses')}**")
         st.markdown("\n".join(
             "- 「" + escape(m.text) + "」 → " + "、".join(
-                f":{'red' if kind == 'ng' else 'green'}[{escape(label)}]" for label, kind in m.intents)
+                f":{'red' if kind == 'ng' else 'green'}[{escape(group_text(label))}]"
+                for label, kind in m.intents)
             for m in marks))
     for g in practice.missed_groups(result):
-        st.caption(tr("practice.closest", label=g.label, closest=g.closest) if g.closest
-                   else tr("practice.closest_none", label=g.label))
+        label = group_text(g.label)
+        st.caption(tr("practice.closest", label=label, closest=g.closest) if g.closest
+                   else tr("practice.closest_none", label=label))
 
 
 def result_charts(result: AnalysisResult, baseline: Baseline | None, *,
