@@ -13,18 +13,28 @@ import streamlit as st
 
 from core import audit
 from core.clock import format_local
+from core.i18n import catalogue
 from ui.shell import session, tr
 
 PER_PAGE = 50
+
+
+def named(kind: str, code: str | None) -> str:
+    """An action code (``kind`` "action") or target type ("target") by its catalogue name in
+    the viewer's language; a code the catalogue does not know shows as stored."""
+    if not code:
+        return ""
+    key = f"audit.{kind}.{code}"
+    return tr(key) if key in catalogue() else code
 
 
 def render(viewer) -> None:
     st.subheader(tr("admin.audit"))
     actor_col, action_col, from_col, to_col = st.columns(4)
     actor = actor_col.text_input(tr("audit.filter_actor"), key="au_actor", max_chars=100)
-    options = ["", *audit.actions()]
-    action = action_col.selectbox(tr("audit.filter_action"), options, key="au_action",
-                                  format_func=lambda a: a or tr("audit.filter_all"))
+    names = {"": tr("audit.filter_all"), **{a: named("action", a) for a in audit.actions()}}
+    action = action_col.selectbox(tr("audit.filter_action"), list(names), key="au_action",
+                                  format_func=names.get)
     date_from = from_col.date_input(tr("audit.filter_from"), value=None, key="au_from")
     date_to = to_col.date_input(tr("audit.filter_to"), value=None, key="au_to")
     filters = {"actor": actor or None, "action": action or None, "date_from": date_from,
@@ -48,8 +58,9 @@ def render(viewer) -> None:
             {
                 tr("admin.col_at"): format_local(r.at),
                 tr("admin.col_actor"): r.actor_name,
-                tr("admin.col_action"): r.action,
-                tr("admin.col_target"): f"{r.target_type or ''} {r.target_id or ''}".strip(),
+                tr("admin.col_action"): named("action", r.action),
+                tr("admin.col_target"): f"{named('target', r.target_type)} {r.target_id or ''}"
+                .strip(),
                 tr("admin.col_detail"): hidden if r.action in audit.WELLBEING_ACTIONS
                 else (r.detail or ""),
             }
