@@ -38,7 +38,7 @@ def test_audit_table_names_actions_and_shows_company_time(session, make_user, la
     at.run()
     assert not at.exception, at.exception
     frame = at.dataframe[-1].value
-    col = lambda k: [str(v) for v in frame[t(k, lang)]]  # noqa: E731
+    col = lambda k: [str(v) for v in frame[t(k, lang)]]
     actions = col("admin.col_action")
     assert t("audit.action.password_reset", lang) in actions
     assert "password_reset" not in actions
