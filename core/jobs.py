@@ -58,6 +58,24 @@ PRIORITY = {JobKind.analyse: 100, JobKind.rescore: 50, JobKind.voice: 20, JobKin
 _WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+_local = threading.local()
+
+
+class listening:
+    """``with listening(fn):`` — jobs run in this thread (immediate mode) also report their
+    stages to ``fn`` (a page's status box), not only to the job row."""
+
+    def __init__(self, fn: Callable[[str], None]):
+        self.fn = fn
+
+    def __enter__(self):
+        _local.listener = self.fn
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _local.listener = None
+
+
 class LeaseLost(RuntimeError):
     """This worker no longer holds the job (its lease expired and another worker took it)."""
 
@@ -230,6 +248,9 @@ class JobContext:
 
     def stage(self, name: str) -> None:
         """Record the stage the work is at (the page shows it while polling)."""
+        listener = getattr(_local, "listener", None)
+        if listener is not None:
+            listener(name)
         with _session() as s:
             s.exec(update(Job).where(Job.id == self.job.id, Job.worker_id == self.worker,
                                      Job.state == JobState.running).values(stage=name[:40]))

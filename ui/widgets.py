@@ -159,7 +159,10 @@ def analyse_with_status(attempt_id: int) -> Attempt:
     if not _immediate():
         job_ui.queue_analysis(attempt_id)
     else:
-        with st.status(tr("practice.analysing"), expanded=True) as box:
+        from core.jobs import listening
+
+        with st.status(tr("practice.analysing"), expanded=True) as box, \
+                listening(lambda stage: box.write(stage_label(stage))):
             job_ui.queue_analysis(attempt_id)
             with session() as s:
                 failed = s.get(Attempt, attempt_id).status == AttemptStatus.failed

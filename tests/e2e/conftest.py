@@ -153,6 +153,9 @@ def _base_env(data_dir: Path, database_url: str = "") -> dict[str, str]:
         DOJO_DEMO_PASSWORD=DEMO_PASSWORD,
         DOJO_DEFAULT_LANGUAGE="ja",
         DOJO_SSO_ENABLED="false",
+        # The journeys analyse in the web process as before (tests/e2e/test_jobs.py runs the
+        # app with its background worker: env_extra DOJO_QUEUE_URL="").
+        DOJO_QUEUE_URL="immediate",
         PYTHONUNBUFFERED="1",
     )
     return env
