@@ -50,8 +50,10 @@ def recorder(counter_key: str, *, record_label: str, upload_label: str, submit_l
     """
     n = st.session_state.setdefault(counter_key, 0)
     recorded = st.audio_input(record_label, sample_rate=16000, key=f"{counter_key}_mic_{n}")
+    mb = practice.MAX_UPLOAD_BYTES // (1024 * 1024)  # the drop zone's own "Limit … per file"
     uploaded = st.file_uploader(upload_label, type=[x.lstrip(".") for x in practice.AUDIO_SUFFIXES],
-                                key=f"{counter_key}_file_{n}")
+                                key=f"{counter_key}_file_{n}", max_upload_size=mb,
+                                help=tr("upload.audio_help", mb=mb))
     chosen = recorded or uploaded
     retake, submit = st.columns(2)
     if retake.button(tr("practice.retake"), icon=":material/replay:", disabled=chosen is None,
