@@ -206,9 +206,9 @@ def test_staff_cannot_open_another_persons_attempt_by_query_param(practice_env, 
     assert not at.error
     assert t("practice.no_speech") in [w.value for w in at.warning]
     assert at.get("audio")
-    # Nonsense ids are "not found", not a crash.
+    # Nonsense ids get the same message as another person's attempt, not a crash.
     at = open_app(sato, query={"attempt": "abc"}, scenario=None)
-    assert [e.value for e in at.error] == [t("practice.not_found")]
+    assert [e.value for e in at.error] == [REFUSED_ATTEMPT]
 
 
 # --------------------------------------------------------------------------- calibration

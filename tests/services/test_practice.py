@@ -200,9 +200,15 @@ def test_baseline_from_calibration_is_used_by_the_next_practice(session, staff,
     assert result.baseline == baseline
     keys = {item.key for item in result.breakdown}
     assert {"pitch_vs_usual", "pace_vs_usual"} <= keys
-    # A failed later calibration does not replace the baseline.
-    bad = practice.submit_calibration(session, viewer=staff, data=b"garbage", filename="c.wav")
-    assert practice.analyse_attempt(bad.id).status == AttemptStatus.failed
+    # A file that is not audio is refused before it is stored; a later calibration without
+    # speech is stored but does not replace the baseline.
+    with pytest.raises(practice.PracticeError):
+        practice.submit_calibration(session, viewer=staff, data=b"garbage", filename="c.wav")
+    silence = io.BytesIO()
+    sf.write(silence, np.zeros(16000 * 2, dtype=np.float32), 16000, format="WAV")
+    quiet = practice.submit_calibration(session, viewer=staff, data=silence.getvalue(),
+                                        filename="c.wav")
+    assert practice.analyse_attempt(quiet.id).status != AttemptStatus.done
     assert calibration.current_baseline(session, staff.id) == baseline
 
 
