@@ -203,7 +203,9 @@ def test_racing_workers_run_each_job_once_even_when_delivered_three_times(cluste
     for job in queued:
         assert len(re.findall(rf"job {job.id} \(analyse\) claimed by", logs)) == 1, logs[-3000:]
         assert job_row(job.id).attempts == 1
-    assert len(re.findall(r"not claimed", logs)) == duplicates
+    # Every duplicate was refused; under load the reaper may resend a message it thinks was
+    # lost, which is one more refused delivery, never a second run (asserted above).
+    assert len(re.findall(r"not claimed", logs)) >= duplicates
     with Session(get_engine()) as s:
         assert all(s.get(Attempt, i).status == AttemptStatus.done for i in ids)
     machines = {job_row(j.id).worker_id.split(":")[1] for j in queued}
